@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from chatbot import views
+
+admin.site.site_header = _("Town FAQ administration")
+admin.site.site_title = _("Town FAQ administration")
+admin.site.index_title = _("Administration")
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("faq/", include("faq.urls")),
+]

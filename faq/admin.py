@@ -1,0 +1,170 @@
+import datetime
+from pathlib import Path
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from faq import fileformats
+from faq.exporting import faq_export_bytes
+from faq.forms import FaqAdminForm, FaqImportForm
+from faq.importing import FaqImportError, ImportOptions, import_faq_data
+from faq.models import Category, Department, Faq, FaqStatus
+from faq.selectors import faq_valid_on_q
+from faq.services import faq_publish, faq_withdraw
+
+# Staff paste addresses without a scheme; the town's site is served over HTTPS.
+URL_FIELDS: dict[type[models.Field], dict[str, Any]] = {models.URLField: {"assume_scheme": "https"}}
+
+
+class ValidityFilter(admin.SimpleListFilter):
+    title = _("validity")
+    parameter_name = "validity"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [
+            ("current", _("valid today")),
+            ("future", _("takes effect later")),
+            ("expired", _("expired")),
+            ("review_due", _("review date passed")),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        today = timezone.localdate()
+        if self.value() == "current":
+            return queryset.filter(faq_valid_on_q(today))
+        if self.value() == "future":
+            return queryset.filter(valid_from__gt=today)
+        if self.value() == "expired":
+            return queryset.filter(valid_until__lt=today)
+        if self.value() == "review_due":
+            return queryset.filter(review_by__lt=today)
+        return queryset
+
+
+@admin.register(Department)
+class DepartmentAdmin(SimpleHistoryAdmin):
+    formfield_overrides = URL_FIELDS
+    list_display = ("name", "code", "phone", "window", "hours", "is_general_reception", "sort_order")
+    list_editable = ("sort_order",)
+    search_fields = ("name", "name_en", "code", "phone", "window", "email")
+    list_filter = ("is_general_reception",)
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ("name", "name_en", "sort_order")
+    list_editable = ("sort_order",)
+    search_fields = ("name", "name_en")
+
+
+@admin.register(Faq)
+class FaqAdmin(SimpleHistoryAdmin):
+    formfield_overrides = URL_FIELDS
+    form = FaqAdminForm
+    change_list_template = "admin/faq/faq/change_list.html"
+    list_display = (
+        "question",
+        "external_id",
+        "department",
+        "category",
+        "status",
+        "valid_from",
+        "valid_until",
+        "review_by",
+        "updated_at",
+    )
+    list_filter = ("status", ValidityFilter, "department", "category")
+    search_fields = ("question", "alternate_questions", "answer", "external_id")
+    list_select_related = ("department", "category")
+    date_hierarchy = "updated_at"
+    readonly_fields = ("created_at", "updated_at")
+    actions = ("publish_selected", "withdraw_selected", "export_selected_csv")
+    history_list_display = ("status", "question")
+    fieldsets = (
+        (None, {"fields": ("question", "alternate_questions", "answer")}),
+        (_("Responsibility"), {"fields": ("department", "category", "source_url", "external_id")}),
+        (_("Publication"), {"fields": ("status", "valid_from", "valid_until", "review_by")}),
+        (_("Record"), {"fields": ("created_at", "updated_at")}),
+    )
+
+    def get_urls(self) -> list[URLPattern]:
+        own = [
+            path("import/", self.admin_site.admin_view(self.import_view), name="faq_faq_import"),
+            path("export/", self.admin_site.admin_view(self.export_view), name="faq_faq_export"),
+        ]
+        return own + super().get_urls()
+
+    @admin.action(description=_("Publish the selected FAQs"), permissions=["change"])
+    def publish_selected(self, request: HttpRequest, queryset: QuerySet[Faq]) -> None:
+        try:
+            count = faq_publish(faqs=queryset, reason=gettext("published from admin"))
+        except ValidationError as exc:
+            self.message_user(request, "; ".join(exc.messages), messages.ERROR)
+            return
+        self.message_user(request, gettext("%(count)d FAQ(s) published.") % {"count": count}, messages.SUCCESS)
+
+    @admin.action(description=_("Withdraw the selected FAQs"), permissions=["change"])
+    def withdraw_selected(self, request: HttpRequest, queryset: QuerySet[Faq]) -> None:
+        count = faq_withdraw(faqs=queryset, reason=gettext("withdrawn from admin"))
+        self.message_user(request, gettext("%(count)d FAQ(s) withdrawn.") % {"count": count}, messages.SUCCESS)
+
+    @admin.action(description=_("Export the selected FAQs as CSV"), permissions=["view"])
+    def export_selected_csv(self, request: HttpRequest, queryset: QuerySet[Faq]) -> HttpResponse:
+        return _csv_response(faq_export_bytes(queryset, fmt="csv"))
+
+    def export_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_view_permission(request):
+            return HttpResponse(status=403)
+        status = request.GET.get("status", "")
+        faqs = Faq.objects.all()
+        if status in FaqStatus.values:
+            faqs = faqs.filter(status=status)
+        return _csv_response(faq_export_bytes(faqs, fmt="csv"))
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_add_permission(request) or not self.has_change_permission(request):
+            return HttpResponse(status=403)
+        report = None
+        error = None
+        form = FaqImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            options = ImportOptions(
+                publish=form.cleaned_data["publish"],
+                dry_run=form.cleaned_data["dry_run"],
+                skip_invalid=form.cleaned_data["skip_invalid"],
+                create_departments=form.cleaned_data["create_departments"],
+                reason=gettext("imported from %(name)s") % {"name": upload.name},
+            )
+            try:
+                fmt = fileformats.format_for_path(Path(upload.name), form.cleaned_data["format"] or None)
+                report = import_faq_data(data=upload.read(), fmt=fmt, options=options)
+            except (FaqImportError, fileformats.FileFormatError) as exc:
+                error = str(exc)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": gettext("Import FAQs"),
+            "form": form,
+            "report": report,
+            "error": error,
+            "changelist_url": reverse("admin:faq_faq_changelist"),
+        }
+        return TemplateResponse(request, "admin/faq/faq/import.html", context)
+
+
+def _csv_response(data: bytes) -> HttpResponse:
+    stamp = datetime.datetime.now(tz=datetime.UTC).astimezone().strftime("%Y%m%d-%H%M")
+    response = HttpResponse(data, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="faqs-{stamp}.csv"'
+    return response

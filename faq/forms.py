@@ -1,0 +1,77 @@
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from faq.fileformats import FORMATS
+from faq.models import Faq
+
+
+class AlternateQuestionsField(forms.CharField):
+    """Edits the list of alternate questions as one phrasing per line."""
+
+    widget = forms.Textarea(attrs={"rows": 4})
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return "\n".join(value)
+        return value
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        text = super().to_python(value) or ""
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        return (initial or []) != self.to_python(data)
+
+
+class FaqAdminForm(forms.ModelForm):
+    alternate_questions = AlternateQuestionsField(
+        label=_("alternate questions"),
+        required=False,
+        help_text=_("One phrasing per line: other ways residents ask the same thing."),
+    )
+
+    class Meta:
+        model = Faq
+        fields = [
+            "question",
+            "alternate_questions",
+            "answer",
+            "department",
+            "category",
+            "source_url",
+            "external_id",
+            "status",
+            "valid_from",
+            "valid_until",
+            "review_by",
+        ]
+        widgets = {"answer": forms.Textarea(attrs={"rows": 10})}
+
+
+class FaqImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("file"),
+        help_text=_("CSV or TSV (UTF-8, UTF-8 with BOM or Shift_JIS as saved by Excel), JSON or JSONL."),
+    )
+    format = forms.ChoiceField(
+        label=_("format"),
+        choices=[("", _("from the file name"))] + [(fmt, fmt.upper()) for fmt in FORMATS],
+        required=False,
+    )
+    publish = forms.BooleanField(label=_("publish the imported FAQs"), required=False)
+    create_departments = forms.BooleanField(label=_("create unknown departments"), required=False)
+    skip_invalid = forms.BooleanField(label=_("import the valid rows and skip invalid ones"), required=False)
+    dry_run = forms.BooleanField(label=_("check only (write nothing)"), required=False, initial=True)
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        limit = settings.FAQ_IMPORT_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                _("The file is too large: %(size).1f MB (the limit is %(limit).1f MB)."),
+                params={"size": upload.size / 1_000_000, "limit": limit / 1_000_000},
+            )
+        return upload

@@ -1,0 +1,177 @@
+"""The town's FAQ content: departments, categories and versioned FAQs."""
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+QUESTION_MAX_CHARS = 300
+ANSWER_MAX_CHARS = 8000
+ALTERNATE_QUESTIONS_MAX = 30
+ALTERNATE_SEPARATOR = "|"
+
+
+class Department(models.Model):
+    """A department (担当課) residents are handed off to, with its contact data."""
+
+    code = models.SlugField(
+        _("code"),
+        max_length=32,
+        unique=True,
+        help_text=_("Short code, letters, digits, hyphens or underscores, e.g. KANKYO."),
+    )
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    name_en = models.CharField(_("English name"), max_length=200, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    window = models.CharField(
+        _("window"), max_length=200, blank=True, help_text=_("Floor and counter, e.g. 本庁舎2階 21番窓口.")
+    )
+    hours = models.CharField(_("opening hours"), max_length=200, blank=True)
+    closed_days = models.CharField(_("closed days"), max_length=200, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    web_url = models.URLField(_("web page"), max_length=500, blank=True)
+    is_general_reception = models.BooleanField(
+        _("general reception"),
+        default=False,
+        help_text=_("Questions that no department owns are handed off here (総合案内). Only one department."),
+    )
+    sort_order = models.PositiveIntegerField(_("sort order"), default=0)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        ordering = ["sort_order", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_general_reception"],
+                condition=Q(is_general_reception=True),
+                name="faq_department_one_general_reception",
+                violation_error_message=_("Only one department can be the general reception."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Category(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    name_en = models.CharField(_("English name"), max_length=200, blank=True)
+    sort_order = models.PositiveIntegerField(_("sort order"), default=0)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["sort_order", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FaqStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+def validate_alternate_questions(value: Any) -> None:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValidationError(_("Alternate questions must be a list of texts."), code="invalid")
+    if len(value) > ALTERNATE_QUESTIONS_MAX:
+        raise ValidationError(
+            _("At most %(max)d alternate questions (got %(count)d)."),
+            code="too_many",
+            params={"max": ALTERNATE_QUESTIONS_MAX, "count": len(value)},
+        )
+    for item in value:
+        if not item.strip():
+            raise ValidationError(_("An alternate question is empty."), code="empty")
+        if len(item) > QUESTION_MAX_CHARS:
+            raise ValidationError(
+                _("An alternate question is longer than %(max)d characters."),
+                code="too_long",
+                params={"max": QUESTION_MAX_CHARS},
+            )
+        if ALTERNATE_SEPARATOR in item:
+            raise ValidationError(
+                _("An alternate question may not contain '|' (it separates them in CSV files)."),
+                code="separator",
+            )
+
+
+class Faq(models.Model):
+    """One FAQ. Every saved change is kept as a version (django-simple-history)."""
+
+    external_id = models.CharField(
+        _("external ID"),
+        max_length=64,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text=_("Stable ID from the source system; re-importing it updates this FAQ."),
+    )
+    question = models.CharField(_("question"), max_length=QUESTION_MAX_CHARS)
+    alternate_questions = models.JSONField(
+        _("alternate questions"),
+        default=list,
+        blank=True,
+        validators=[validate_alternate_questions],
+        help_text=_("Other ways residents ask the same thing."),
+    )
+    answer = models.TextField(_("answer"), validators=[MaxLengthValidator(ANSWER_MAX_CHARS)])
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("department"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="faqs",
+    )
+    category = models.ForeignKey(
+        Category,
+        verbose_name=_("category"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="faqs",
+    )
+    source_url = models.URLField(_("source URL"), max_length=500, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=FaqStatus.choices, default=FaqStatus.DRAFT)
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    review_by = models.DateField(
+        _("review by"), null=True, blank=True, help_text=_("Date by which the department should confirm this FAQ.")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("FAQ")
+        verbose_name_plural = _("FAQs")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_from__isnull=True)
+                | Q(valid_until__isnull=True)
+                | Q(valid_until__gte=F("valid_from")),
+                name="faq_valid_until_not_before_valid_from",
+                violation_error_code="dates_inverted",
+                violation_error_message=_("'Valid until' cannot be before 'valid from'."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="published") | Q(department__isnull=False),
+                name="faq_published_has_department",
+                violation_error_code="department_required",
+                violation_error_message=_("A published FAQ needs a department that residents can be handed off to."),
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "valid_from", "valid_until"])]
+
+    def __str__(self) -> str:
+        return self.question
