@@ -16,7 +16,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from faq import fileformats
 from faq.exporting import faq_export_bytes
-from faq.forms import FaqAdminForm, FaqImportForm
+from faq.forms import DepartmentAdminForm, FaqAdminForm, FaqImportForm
 from faq.importing import FaqImportError, ImportOptions, import_faq_data
 from faq.models import Category, Department, Faq, FaqStatus
 from faq.selectors import faq_valid_on_q
@@ -53,6 +53,7 @@ class ValidityFilter(admin.SimpleListFilter):
 
 @admin.register(Department)
 class DepartmentAdmin(SimpleHistoryAdmin):
+    form = DepartmentAdminForm
     formfield_overrides = URL_FIELDS
     list_display = ("name", "code", "phone", "window", "hours", "is_general_reception", "sort_order")
     list_editable = ("sort_order",)

@@ -96,10 +96,11 @@ def decode(data: bytes, encoding: str | None) -> tuple[str, str]:
     except UnicodeDecodeError as utf8_error:
         try:
             return data.decode("cp932"), "cp932"
-        except UnicodeDecodeError:
+        except UnicodeDecodeError as cp932_error:
+            # The encoding that read further is the one the file was meant to be in.
             raise FileFormatError(
                 _("bytes that are neither UTF-8 nor CP932 (Shift_JIS); save the file as UTF-8 or give --encoding"),
-                line=_line_of(data, utf8_error.start),
+                line=_line_of(data, max(utf8_error.start, cp932_error.start)),
             ) from utf8_error
 
 

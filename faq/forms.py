@@ -2,10 +2,11 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from faq.fileformats import FORMATS
-from faq.models import Faq
+from faq.models import Department, Faq
 
 
 class AlternateQuestionsField(forms.CharField):
@@ -24,6 +25,32 @@ class AlternateQuestionsField(forms.CharField):
 
     def has_changed(self, initial: Any, data: Any) -> bool:
         return (initial or []) != self.to_python(data)
+
+
+def https_urls(field: models.Field, **kwargs: Any) -> forms.Field | None:
+    """Form fields for model fields; addresses typed without a scheme get https://."""
+    if isinstance(field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return field.formfield(**kwargs)
+
+
+class DepartmentAdminForm(forms.ModelForm):
+    class Meta:
+        model = Department
+        fields = [
+            "code",
+            "name",
+            "name_en",
+            "phone",
+            "window",
+            "hours",
+            "closed_days",
+            "email",
+            "web_url",
+            "is_general_reception",
+            "sort_order",
+        ]
+        formfield_callback = https_urls
 
 
 class FaqAdminForm(forms.ModelForm):
@@ -49,6 +76,7 @@ class FaqAdminForm(forms.ModelForm):
             "review_by",
         ]
         widgets = {"answer": forms.Textarea(attrs={"rows": 10})}
+        formfield_callback = https_urls
 
 
 class FaqImportForm(forms.Form):

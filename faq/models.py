@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import F, Q
@@ -13,6 +14,14 @@ QUESTION_MAX_CHARS = 300
 ANSWER_MAX_CHARS = 8000
 ALTERNATE_QUESTIONS_MAX = 30
 ALTERNATE_SEPARATOR = "|"
+
+
+class UnicodeJSONEncoder(DjangoJSONEncoder):
+    """Store Japanese as is, so that admin search (icontains) finds alternate questions."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["ensure_ascii"] = False
+        super().__init__(*args, **kwargs)
 
 
 class Department(models.Model):
@@ -81,7 +90,7 @@ class FaqStatus(models.TextChoices):
 
 def validate_alternate_questions(value: Any) -> None:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise ValidationError(_("Alternate questions must be a list of texts."), code="invalid")
+        raise ValidationError(_("Alternate questions must be a list of texts."), code="not_a_list")
     if len(value) > ALTERNATE_QUESTIONS_MAX:
         raise ValidationError(
             _("At most %(max)d alternate questions (got %(count)d)."),
@@ -120,6 +129,7 @@ class Faq(models.Model):
         _("alternate questions"),
         default=list,
         blank=True,
+        encoder=UnicodeJSONEncoder,
         validators=[validate_alternate_questions],
         help_text=_("Other ways residents ask the same thing."),
     )
