@@ -23,11 +23,13 @@ install: $(VENV)/.installed-run
 
 install-dev: $(VENV)/.installed-dev
 
-# Migrate, load the sample town and create the demo staff accounts (idempotent).
+# Migrate, load the sample town, create the demo staff accounts and build the
+# search index if there is none (idempotent).
 setup: install
 	DJANGO_DEBUG=true $(BIN)/python manage.py migrate --noinput
 	DJANGO_DEBUG=true $(BIN)/python manage.py load_sample_town
 	DJANGO_DEBUG=true $(BIN)/python manage.py setup_demo_staff
+	DJANGO_DEBUG=true $(BIN)/python manage.py rebuild_index --if-missing
 
 run: setup
 	DJANGO_DEBUG=true $(BIN)/python manage.py runserver $(HOST):$(PORT)

@@ -4,6 +4,7 @@ Every external part has an embedded default that needs no setup; the
 variables documented in `.env.example` point it at a scale-out engine.
 """
 
+import os
 import secrets
 from pathlib import Path
 
@@ -11,6 +12,10 @@ import environ
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+# e5's C engine runs OpenMP threads that spin while idle by default; beside web
+# workers and other encoders they take the cores the next question needs.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 env = environ.Env()
 if (BASE_DIR / ".env").is_file():
@@ -150,6 +155,18 @@ REST_FRAMEWORK: dict[str, object] = {
 # The town this installation serves; shown on public pages and in admin.
 TOWN_NAME = env.str("TOWN_NAME", default="B町")
 TOWN_NAME_EN = env.str("TOWN_NAME_EN", default="B Town")
+
+# Retrieval. Encoders by dotted path (EMBEDDING_BACKEND, comma-separated); the
+# default pair won on the LocalgovFAQ dev split (see README).
+RETRIEVAL_ENCODERS = env.list(
+    "EMBEDDING_BACKEND",
+    default=["faq.retrieval.encoders.E5SmallEncoder", "faq.retrieval.encoders.UseMultilingualEncoder"],
+)
+EMBEDDING_MODEL = env.str("EMBEDDING_MODEL", default="")
+RETRIEVAL_RANKER = env.str("RETRIEVAL_RANKER", default=str(BASE_DIR / "faq" / "retrieval" / "ranker.json"))
+CHROMA_HOST = env.str("CHROMA_HOST", default="")
+CHROMA_PORT = env.int("CHROMA_PORT", default=8000)
+CHROMA_PATH = DATA_DIR / "chroma"
 
 # FAQ import limits: a larger file or field is refused with a clear message.
 FAQ_IMPORT_MAX_BYTES = env.int("FAQ_IMPORT_MAX_BYTES", default=20 * 1024 * 1024)

@@ -9,3 +9,8 @@ os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-not-for-product
 from chatbot.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# The test database is a file in WAL mode, like production: Django's default
+# in-memory SQLite test database fails at once with "database table is locked"
+# when a search reads while a rebuild writes in another thread.
+DATABASES["default"].setdefault("TEST", {})["NAME"] = str(DATA_DIR / "test-db.sqlite3")  # noqa: F405

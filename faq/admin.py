@@ -18,7 +18,8 @@ from faq import fileformats
 from faq.exporting import faq_export_bytes
 from faq.forms import DepartmentAdminForm, FaqAdminForm, FaqImportForm
 from faq.importing import FaqImportError, ImportOptions, import_faq_data
-from faq.models import Category, Department, Faq, FaqStatus
+from faq.models import Category, Department, Faq, FaqStatus, IndexGeneration
+from faq.retrieval.index import index_sync_on_commit
 from faq.selectors import faq_valid_on_q
 from faq.services import faq_publish, faq_withdraw
 
@@ -98,6 +99,21 @@ class FaqAdmin(SimpleHistoryAdmin):
         (_("Record"), {"fields": ("created_at", "updated_at")}),
     )
 
+    def save_model(self, request: HttpRequest, obj: Faq, form: Any, change: bool) -> None:
+        # Also used by the history page when a version is restored.
+        super().save_model(request, obj, form, change)
+        index_sync_on_commit([obj.pk])
+
+    def delete_model(self, request: HttpRequest, obj: Faq) -> None:
+        faq_id = obj.pk
+        super().delete_model(request, obj)
+        index_sync_on_commit([faq_id])
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Faq]) -> None:
+        faq_ids = list(queryset.values_list("pk", flat=True))
+        super().delete_queryset(request, queryset)
+        index_sync_on_commit(faq_ids)
+
     def get_urls(self) -> list[URLPattern]:
         own = [
             path("import/", self.admin_site.admin_view(self.import_view), name="faq_faq_import"),
@@ -169,3 +185,20 @@ def _csv_response(data: bytes) -> HttpResponse:
     response = HttpResponse(data, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="faqs-{stamp}.csv"'
     return response
+
+
+@admin.register(IndexGeneration)
+class IndexGenerationAdmin(admin.ModelAdmin):
+    """Read-only: staff see which search index answers questions and when it was built."""
+
+    list_display = ("pk", "status", "documents", "revision", "encoders", "build_seconds", "activated_at")
+    list_filter = ("status",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

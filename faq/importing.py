@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from faq import fileformats
 from faq.fileformats import FileFormatError
 from faq.models import ALTERNATE_SEPARATOR, Category, Department, Faq, FaqStatus
+from faq.retrieval.index import index_sync_on_commit
 from faq.services import category_get_or_create
 
 COLUMNS = (
@@ -143,6 +144,7 @@ class _Importer:
             self.departments.setdefault(department.code, department)
         self.categories = {category.name: category for category in Category.objects.all()}
         self.seen_ids: dict[str, int] = {}
+        self.written_ids: list[int] = []
 
     def department(self, name: str, created: list[str]) -> Department | None:
         name = name or (self.options.department_default or "")
@@ -241,6 +243,7 @@ class _Importer:
         if self.options.reason:
             faq._change_reason = self.options.reason  # type: ignore[attr-defined]
         faq.save()
+        self.written_ids.append(faq.pk)
         for department_name in new_departments:
             self.departments[department_name] = Department.objects.get(name=department_name)
         for category_name in new_categories:
@@ -287,7 +290,10 @@ def import_faq_data(*, data: bytes, fmt: str, encoding: str | None = None, optio
                 continue
             setattr(report, outcome, getattr(report, outcome) + 1)
         keep = not options.dry_run and (not report.errors or options.skip_invalid)
-        if not keep:
+        if keep:
+            # Runs when the import commits, so the index is current when the import returns.
+            index_sync_on_commit(importer.written_ids)
+        else:
             transaction.set_rollback(True)
     report.written = keep and (report.created + report.updated) > 0
     return report

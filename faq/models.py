@@ -185,3 +185,62 @@ class Faq(models.Model):
 
     def __str__(self) -> str:
         return self.question
+
+
+class IndexStatus(models.TextChoices):
+    BUILDING = "building", _("Building")
+    ACTIVE = "active", _("Active")
+    RETIRED = "retired", _("Retired")
+    FAILED = "failed", _("Failed")
+
+
+class IndexGeneration(models.Model):
+    """One complete build of the search index; exactly one is active.
+
+    A rebuild makes a new generation beside the active one and switches over
+    in one transaction, so questions are answered throughout. `revision`
+    grows with every incremental change, telling each process to reload.
+    """
+
+    status = models.CharField(_("status"), max_length=16, choices=IndexStatus.choices, default=IndexStatus.BUILDING)
+    encoders = models.CharField(_("encoders"), max_length=300)
+    revision = models.PositiveIntegerField(_("revision"), default=0)
+    documents = models.PositiveIntegerField(_("documents"), default=0)
+    build_seconds = models.FloatField(_("build time (s)"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    activated_at = models.DateTimeField(_("activated"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("search index generation")
+        verbose_name_plural = _("search index generations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["status"], condition=Q(status="active"), name="faq_indexgeneration_one_active"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.get_status_display()}"
+
+    @property
+    def collection_prefix(self) -> str:
+        return f"faq-g{self.pk}"
+
+
+class IndexedDocument(models.Model):
+    """What the index holds for one published FAQ: its texts, tokens and version."""
+
+    generation = models.ForeignKey(IndexGeneration, on_delete=models.CASCADE, related_name="entries")
+    faq = models.ForeignKey(Faq, on_delete=models.CASCADE, related_name="index_entries")
+    faq_version = models.BigIntegerField(_("FAQ version"), null=True, blank=True)
+    question = models.TextField()
+    alternates = models.JSONField(default=list, encoder=UnicodeJSONEncoder)
+    question_tokens = models.JSONField(default=list, encoder=UnicodeJSONEncoder)
+    answer_tokens = models.JSONField(default=list, encoder=UnicodeJSONEncoder)
+    indexed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["generation", "faq"], name="faq_indexeddocument_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.generation_id}:{self.faq_id}"

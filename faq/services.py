@@ -6,6 +6,7 @@ from typing import Any
 from django.db import transaction
 
 from faq.models import Category, Department, Faq, FaqStatus
+from faq.retrieval.index import index_sync_on_commit
 
 
 def _save_version(faq: Faq, *, reason: str | None) -> None:
@@ -23,14 +24,23 @@ def faq_set_status(*, faqs: Iterable[Faq], status: str, reason: str | None = Non
     (and writes nothing) if one of them cannot take the status, e.g. a FAQ
     without a department cannot be published.
     """
-    changed = 0
+    changed: list[int] = []
     for faq in faqs:
         if faq.status == status:
             continue
         faq.status = status
         _save_version(faq, reason=reason)
-        changed += 1
-    return changed
+        changed.append(faq.pk)
+    index_sync_on_commit(changed)
+    return len(changed)
+
+
+@transaction.atomic
+def faq_save(*, faq: Faq, reason: str | None = None) -> Faq:
+    """Save an edited FAQ as a new version and queue its index update."""
+    _save_version(faq, reason=reason)
+    index_sync_on_commit([faq.pk])
+    return faq
 
 
 def faq_publish(*, faqs: Iterable[Faq], reason: str | None = None) -> int:

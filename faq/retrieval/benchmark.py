@@ -1,0 +1,97 @@
+"""The LocalgovFAQ benchmark, read from the directory given on the command line.
+
+The data is never copied into the project or the live database: documents
+are indexed in a temporary chromadb directory and kept in memory.
+"""
+
+import json
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from faq.retrieval import vectorstore
+from faq.retrieval.encoders import Encoder
+from faq.retrieval.engine import Document, Snapshot, build_snapshot
+from faq.retrieval.ranker import RERANK_DEPTH, Ranker, rank
+
+SPLITS = ("dev", "test", "all")
+
+
+@dataclass
+class Query:
+    query_id: int
+    text: str
+    relevant: set[int]
+
+
+def load_localgovfaq(directory: Path) -> tuple[list[Document], list[Query]]:
+    corpus = json.loads((directory / "corpus.json").read_text(encoding="utf-8"))
+    queries = json.loads((directory / "queries.json").read_text(encoding="utf-8"))
+    qrels = json.loads((directory / "qrels.json").read_text(encoding="utf-8"))
+    documents = []
+    for key in sorted(corpus, key=int):
+        question, _sep, answer = corpus[key].partition("\nAnswer: ")
+        documents.append(Document(int(key), question.removeprefix("Question: ").strip(), answer.strip()))
+    judged = [
+        Query(int(key), text, {int(doc) for doc, grade in qrels.get(key, {}).items() if grade >= 1})
+        for key, text in sorted(queries.items(), key=lambda item: int(item[0]))
+    ]
+    return documents, [query for query in judged if query.relevant]
+
+
+def split_queries(queries: list[Query], split: str) -> list[Query]:
+    """Even query ids are the dev split, odd ids the test split (the data's README)."""
+    if split == "all":
+        return queries
+    parity = 0 if split == "dev" else 1
+    return [query for query in queries if query.query_id % 2 == parity]
+
+
+def build_isolated(
+    documents: list[Document], encoders: list[Encoder], *, progress: Callable[[int], None] | None = None
+) -> tuple[Snapshot, float]:
+    """Build, store the vectors in a temporary chromadb and read them back, as the live index does."""
+    started = time.perf_counter()
+    built = build_snapshot(documents, encoders, progress=progress)
+    with tempfile.TemporaryDirectory(prefix="faq-bench-chroma-") as directory:
+        chroma = vectorstore.client(Path(directory))
+        faq_ids = [document.faq_id for document in documents]
+        dense = {}
+        for encoder in encoders:
+            collection = vectorstore.VectorCollection(chroma, vectorstore.collection_name("bench", encoder.name))
+            collection.create()
+            views = {name: view for name, view in built.dense.items() if name.startswith(encoder.name + ":")}
+            vectorstore.store_views(collection, faq_ids, views)
+            dense.update(vectorstore.load_views(collection, encoder.name, built.position))
+        vectorstore.forget_client(Path(directory))
+    snapshot = Snapshot(built.documents, built.tokens, dense, built.encoders)
+    return snapshot, time.perf_counter() - started
+
+
+def evaluate(snapshot: Snapshot, ranker: Ranker, queries: list[Query]) -> dict[str, Any]:
+    sr1 = sr5 = mrr = 0.0
+    latencies = []
+    for query in queries:
+        started = time.perf_counter()
+        candidates = rank(snapshot, snapshot.score(query.text), ranker, limit=RERANK_DEPTH)
+        latencies.append((time.perf_counter() - started) * 1000)
+        for position, candidate in enumerate(candidates):
+            if candidate.faq_id in query.relevant:
+                sr1 += position == 0
+                sr5 += position < 5
+                mrr += 1 / (position + 1)
+                break
+    n = max(len(queries), 1)
+    return {
+        "n": len(queries),
+        "sr1": round(sr1 / n, 4),
+        "sr5": round(sr5 / n, 4),
+        "mrr": round(mrr / n, 4),
+        "p50_ms": round(float(np.percentile(latencies, 50)), 1) if latencies else 0.0,
+        "p95_ms": round(float(np.percentile(latencies, 95)), 1) if latencies else 0.0,
+    }

@@ -1,0 +1,272 @@
+"""The live search index: built from published FAQs, kept in sync, loaded per process.
+
+Source of truth is the database (IndexedDocument rows hold each indexed
+FAQ's texts and tokens) plus chromadb (its vectors). Every process keeps an
+in-memory Snapshot and reloads it when the active generation or its
+revision changes, so a change made by one process (an admin edit, an
+import) is seen by all others at their next question.
+"""
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, F, Max
+from django.utils import timezone
+
+from faq.models import Faq, FaqStatus, IndexedDocument, IndexGeneration, IndexStatus
+from faq.retrieval import vectorstore
+from faq.retrieval.encoders import Encoder, configured_encoders
+from faq.retrieval.engine import Document, DocumentTokens, Snapshot, build_snapshot, work_units
+from faq.retrieval.ranker import Candidate, Ranker, rank
+from faq.selectors import faq_list_public
+
+logger = logging.getLogger(__name__)
+_lock = threading.Lock()
+_cache: dict[str, object] = {}
+
+
+@dataclass
+class SearchResult:
+    candidates: list[Candidate]
+    warnings: list[str] = field(default_factory=list)
+    generation: int | None = None
+
+
+def document_of(faq: Faq) -> Document:
+    return Document(faq.pk, faq.question, faq.answer, tuple(faq.alternate_questions))
+
+
+def _encoders() -> list[Encoder]:
+    with _lock:
+        encoders = _cache.get("encoders")
+        if encoders is None:
+            encoders = configured_encoders()
+            _cache["encoders"] = encoders
+    return encoders  # type: ignore[return-value]
+
+
+def _ranker() -> Ranker:
+    with _lock:
+        ranker = _cache.get("ranker")
+        if ranker is None:
+            ranker = Ranker.load(Path(settings.RETRIEVAL_RANKER))
+            _cache["ranker"] = ranker
+    return ranker  # type: ignore[return-value]
+
+
+def _encoder_signature(encoders: Iterable[Encoder]) -> str:
+    return "+".join(encoder.name for encoder in encoders)
+
+
+def _collection(generation: IndexGeneration, encoder: Encoder) -> vectorstore.VectorCollection:
+    name = vectorstore.collection_name(generation.collection_prefix, encoder.name)
+    return vectorstore.VectorCollection(vectorstore.client(), name)
+
+
+def _save_entries(generation: IndexGeneration, faqs: list[Faq], snapshot: Snapshot) -> None:
+    versions = dict(
+        Faq.history.filter(id__in=[faq.pk for faq in faqs])
+        .values("id")
+        .annotate(latest=Max("history_id"))
+        .values_list("id", "latest")
+    )
+    IndexedDocument.objects.bulk_create(
+        [
+            IndexedDocument(
+                generation=generation,
+                faq=faq,
+                faq_version=versions.get(faq.pk),
+                question=faq.question,
+                alternates=list(faq.alternate_questions),
+                question_tokens=tokens.question,
+                answer_tokens=tokens.answer,
+            )
+            for faq, tokens in zip(faqs, snapshot.tokens, strict=True)
+        ],
+        batch_size=500,
+    )
+    faq_ids = [faq.pk for faq in faqs]
+    for encoder in _encoders():
+        views = {name: view for name, view in snapshot.dense.items() if name.startswith(encoder.name + ":")}
+        vectorstore.store_views(_collection(generation, encoder), faq_ids, views)
+
+
+def index_rebuild(
+    *, progress: Callable[[int], None] | None = None, on_total: Callable[[int], None] | None = None
+) -> IndexGeneration:
+    """Build a complete new generation aside, then switch to it atomically."""
+    started = time.perf_counter()
+    since = timezone.now()
+    encoders = _encoders()
+    generation = IndexGeneration.objects.create(encoders=_encoder_signature(encoders))
+    try:
+        for encoder in encoders:
+            _collection(generation, encoder).create()
+        faqs = list(Faq.objects.filter(status=FaqStatus.PUBLISHED).order_by("pk"))
+        documents = [document_of(faq) for faq in faqs]
+        if on_total:
+            on_total(work_units(documents, encoders))
+        snapshot = build_snapshot(documents, encoders, progress=progress)
+        _save_entries(generation, faqs, snapshot)
+        # FAQs changed while we were building: bring them into the new generation.
+        changed = list(Faq.objects.filter(updated_at__gte=since).values_list("pk", flat=True))
+        if changed:
+            _sync_generation(generation, changed)
+        with transaction.atomic():
+            retired = list(IndexGeneration.objects.select_for_update().filter(status=IndexStatus.ACTIVE))
+            IndexGeneration.objects.filter(pk__in=[g.pk for g in retired]).update(status=IndexStatus.RETIRED)
+            generation.status = IndexStatus.ACTIVE
+            generation.activated_at = timezone.now()
+            generation.documents = IndexedDocument.objects.filter(generation=generation).count()
+            generation.build_seconds = round(time.perf_counter() - started, 2)
+            generation.save()
+    except BaseException:
+        IndexGeneration.objects.filter(pk=generation.pk).update(status=IndexStatus.FAILED)
+        _drop_generation(generation)
+        raise
+    for old in IndexGeneration.objects.filter(status__in=[IndexStatus.RETIRED, IndexStatus.FAILED]):
+        _drop_generation(old)
+    return generation
+
+
+def _drop_generation(generation: IndexGeneration) -> None:
+    for encoder in _encoders():
+        _collection(generation, encoder).drop()
+    generation.delete()
+
+
+def _sync_generation(generation: IndexGeneration, faq_ids: list[int]) -> None:
+    IndexedDocument.objects.filter(generation=generation, faq_id__in=faq_ids).delete()
+    for encoder in _encoders():
+        _collection(generation, encoder).delete_faqs(faq_ids)
+    faqs = list(Faq.objects.filter(pk__in=faq_ids, status=FaqStatus.PUBLISHED).order_by("pk"))
+    if faqs:
+        snapshot = build_snapshot([document_of(faq) for faq in faqs], _encoders())
+        _save_entries(generation, faqs, snapshot)
+
+
+def index_sync_faqs(faq_ids: Iterable[int]) -> int:
+    """Bring the given FAQs up to date in every live generation; returns the generations touched.
+
+    Published FAQs are (re)indexed; drafts, withdrawn and deleted ones are
+    removed. Validity dates are applied at question time, so an FAQ that
+    expires or takes effect needs no index change.
+    """
+    ids = sorted(set(faq_ids))
+    if not ids:
+        return 0
+    touched = 0
+    for generation in IndexGeneration.objects.filter(status__in=[IndexStatus.ACTIVE, IndexStatus.BUILDING]):
+        _sync_generation(generation, ids)
+        IndexGeneration.objects.filter(pk=generation.pk).update(
+            revision=F("revision") + 1,
+            documents=IndexedDocument.objects.filter(generation=generation).count(),
+        )
+        touched += 1
+    return touched
+
+
+def index_sync_on_commit(faq_ids: Iterable[int]) -> None:
+    """Queue an index update for after the current transaction commits.
+
+    A failure here must not undo the staff member's saved change: it is
+    logged, and questions stay correct because status and validity are
+    checked against the database at question time.
+    """
+    ids = list(faq_ids)
+
+    def run() -> None:
+        try:
+            index_sync_faqs(ids)
+        except Exception:
+            logger.exception("search index update failed for FAQs %s; run `manage.py rebuild_index`", ids[:20])
+
+    transaction.on_commit(run)
+
+
+def _load_generation(generation: IndexGeneration) -> Snapshot:
+    entries = list(IndexedDocument.objects.filter(generation=generation).order_by("faq_id"))
+    documents = [Document(e.faq_id, e.question, "", tuple(e.alternates)) for e in entries]
+    tokens = [DocumentTokens(question=e.question_tokens, answer=e.answer_tokens) for e in entries]
+    snapshot = Snapshot(documents, tokens, {}, {})
+    warnings = []
+    for encoder in _encoders():
+        try:
+            views = vectorstore.load_views(_collection(generation, encoder), encoder.name, snapshot.position)
+        except Exception as exc:
+            warnings.append(f"vector store unavailable for {encoder.name}: {exc.__class__.__name__}: {exc}")
+            continue
+        if not views:
+            warnings.append(f"vector store has no vectors for {encoder.name}")
+            continue
+        snapshot.dense.update(views)
+        snapshot.encoders[encoder.name] = encoder
+    snapshot.warnings = warnings
+    for warning in warnings:
+        logger.warning("search index generation %s: %s; answering with lexical search", generation.pk, warning)
+    return snapshot
+
+
+def _load_from_database() -> Snapshot:
+    faqs = list(Faq.objects.filter(status=FaqStatus.PUBLISHED).order_by("pk"))
+    documents = [document_of(faq) for faq in faqs]
+    snapshot = Snapshot(documents, [DocumentTokens.of(d) for d in documents], {}, {})
+    snapshot.warnings = ["no search index has been built; lexical search from the database (run rebuild_index)"]
+    logger.warning(snapshot.warnings[0])
+    return snapshot
+
+
+def _snapshot_key() -> tuple[object, ...]:
+    active = IndexGeneration.objects.filter(status=IndexStatus.ACTIVE).values_list("pk", "revision").first()
+    if active is not None:
+        return ("generation", *active)
+    published = Faq.objects.filter(status=FaqStatus.PUBLISHED).aggregate(latest=Max("updated_at"), count=Count("pk"))
+    return ("database", published["latest"], published["count"])
+
+
+def current_snapshot() -> tuple[Snapshot, int | None]:
+    """The snapshot of the active generation, reloaded when it changed.
+
+    Without any built index, the lexical part is rebuilt from the database so
+    residents still get answers. If a rebuild in another process switches
+    generations while this one loads, it loads again.
+    """
+    for _attempt in range(3):
+        key = _snapshot_key()
+        generation_id = int(key[1]) if key[0] == "generation" else None  # type: ignore[call-overload]
+        with _lock:
+            cached = _cache.get("snapshot")
+            if cached is not None and cached[0] == key:  # type: ignore[index]
+                return cached[1], generation_id  # type: ignore[index]
+        generation = IndexGeneration.objects.filter(pk=generation_id).first() if generation_id else None
+        snapshot = _load_generation(generation) if generation else _load_from_database()
+        if _snapshot_key() != key:
+            continue
+        with _lock:
+            _cache["snapshot"] = (key, snapshot)
+        return snapshot, generation_id
+    return snapshot, generation_id
+
+
+def forget_loaded_index() -> None:
+    """Drop this process's cached snapshot, encoders and ranker (tests, settings changes)."""
+    with _lock:
+        _cache.clear()
+
+
+def search(query: str, *, limit: int = 10) -> SearchResult:
+    """Rank published FAQs that are valid today for one question."""
+    snapshot, generation = current_snapshot()
+    ranker = _ranker().for_signals(snapshot.signals)
+
+    def keep(faq_ids: list[int]) -> set[int]:
+        return set(faq_list_public().filter(pk__in=faq_ids).values_list("pk", flat=True))
+
+    candidates = rank(snapshot, snapshot.score(query), ranker, keep=keep, limit=limit)
+    return SearchResult(candidates=candidates, warnings=list(snapshot.warnings), generation=generation)

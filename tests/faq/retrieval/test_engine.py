@@ -1,0 +1,164 @@
+"""The in-memory snapshot: BM25 exactly as rank-bm25 scores it, dense signals from the real encoders."""
+
+import numpy as np
+import pytest
+from rank_bm25 import BM25Okapi
+
+from faq.retrieval.encoders import Encoder, configured_encoders
+from faq.retrieval.engine import (
+    BM25_B,
+    BM25_K1,
+    LEXICAL_SIGNALS,
+    Document,
+    Snapshot,
+    SparseBM25,
+    build_snapshot,
+    dense_signal,
+    work_units,
+    zscore,
+)
+
+CORPUS = [
+    ["粗大", "ごみ", "収集", "申し込み", "ごみ"],
+    ["家庭", "ごみ", "出す", "方"],
+    ["住民", "票", "写し", "取る"],
+    ["国民", "健康", "保険", "加入"],
+    ["ごみ", "収集", "日"],
+    ["水道", "使用", "開始", "住民"],
+]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        pytest.param(["ごみ", "収集"], id="common-words"),
+        pytest.param(["住民", "票"], id="rare-words"),
+        pytest.param(["ごみ", "ごみ", "粗大", "粗大", "粗大"], id="repeated-tokens"),
+        pytest.param(["ごみ", "ズワイガニ", "未知語"], id="unknown-tokens"),
+        pytest.param(["ズワイガニ"], id="only-unknown"),
+        pytest.param([], id="empty"),
+    ],
+)
+def test_sparse_bm25_scores_equal_rank_bm25(query):
+    reference = BM25Okapi(CORPUS, k1=2.0, b=0.75)
+
+    scores = SparseBM25(CORPUS).scores(query)
+
+    assert (BM25_K1, BM25_B) == (2.0, 0.75)
+    np.testing.assert_allclose(scores, reference.get_scores(query), rtol=1e-12, atol=1e-12)
+
+
+def test_sparse_bm25_ranks_document_with_query_words_first():
+    scores = SparseBM25(CORPUS).scores(["住民", "票"])
+
+    assert int(np.argmax(scores)) == 2
+    assert scores[1] == 0.0
+
+
+def test_zscore_of_constant_signal_is_all_zeros():
+    np.testing.assert_array_equal(zscore(np.full(5, 3.7)), np.zeros(5))
+    np.testing.assert_array_equal(zscore(np.zeros(4)), np.zeros(4))
+    assert zscore(np.zeros(0)).size == 0
+
+
+def test_zscore_standardises_a_signal():
+    values = zscore(np.asarray([1.0, 2.0, 3.0, 10.0]))
+
+    assert values.mean() == pytest.approx(0.0, abs=1e-12)
+    assert values.std() == pytest.approx(1.0)
+    assert int(np.argmax(values)) == 3
+
+
+DOCUMENTS = [
+    Document(
+        11,
+        "粗大ごみの収集を申し込みたい。",
+        "たんすやベッドなど大きな家具は事前申込制で戸別に収集します。",
+        ("大きな家具を処分したい",),
+    ),
+    Document(12, "住民票の写しを取りたい。", "住民課の窓口で請求できます。本人確認書類をお持ちください。"),
+    Document(13, "国民健康保険に加入したい。", "14日以内に保険年金課で加入手続きをしてください。"),
+    Document(14, "水道の使用を開始したい。", "使用開始日の3日前までに上下水道課へ連絡してください。"),
+]
+
+
+@pytest.fixture(scope="module")
+def encoders() -> list[Encoder]:
+    return configured_encoders()
+
+
+@pytest.fixture(scope="module")
+def snapshot(encoders) -> Snapshot:
+    return build_snapshot(DOCUMENTS, encoders)
+
+
+def expected_signals(encoders: list[Encoder]) -> set[str]:
+    dense = {dense_signal(encoder.name, view) for encoder in encoders for view in encoder.views}
+    return set(LEXICAL_SIGNALS) | dense
+
+
+def test_snapshot_score_has_every_lexical_and_dense_signal(snapshot, encoders):
+    scores = snapshot.score("粗大ごみを出したい")
+
+    assert set(snapshot.signals) == expected_signals(encoders)
+    assert {"e5-small:question", "use-multilingual:answer"} <= set(snapshot.signals)
+    assert set(scores.raw) == set(snapshot.signals)
+    assert set(scores.z) == set(snapshot.signals)
+    for name in snapshot.signals:
+        assert scores.raw[name].shape == (len(DOCUMENTS),)
+        assert int(np.argmax(scores.raw[name])) == 0, name
+    assert scores.tokens == ["粗大", "ごみ", "出す"]
+
+
+def test_snapshot_score_dense_similarities_are_cosines(snapshot):
+    scores = snapshot.score("住民票がほしい")
+
+    for name in snapshot.signals:
+        if ":" in name:
+            assert np.all(scores.raw[name] <= 1.0 + 1e-5)
+            assert np.all(scores.raw[name] >= -1.0 - 1e-5)
+
+
+def test_snapshot_score_english_question_lexical_signals_are_blind(snapshot):
+    scores = snapshot.score("I want to join the national health insurance")
+
+    for name in LEXICAL_SIGNALS:
+        np.testing.assert_array_equal(scores.raw[name], np.zeros(len(DOCUMENTS)))
+        np.testing.assert_array_equal(scores.z[name], np.zeros(len(DOCUMENTS)))
+    assert int(np.argmax(scores.raw["e5-small:question"])) == 2
+
+
+def test_snapshot_score_alternate_question_counts_for_its_faq(snapshot):
+    scores = snapshot.score("大きな家具を処分したい")
+
+    assert scores.raw["e5-small:question"][0] == pytest.approx(1.0, abs=1e-3)
+    assert snapshot.dense["e5-small:question"].rows.tolist() == [0, 0, 1, 2, 3]
+
+
+def test_snapshot_of_documents_without_words_has_no_lexical_signals(encoders):
+    snapshot = build_snapshot([Document(1, "。", "！"), Document(2, "？", "")], encoders)
+
+    scores = snapshot.score("住民票")
+
+    assert not set(LEXICAL_SIGNALS) & set(snapshot.signals)
+    assert set(scores.raw) == set(snapshot.signals)
+    assert len(snapshot) == 2
+
+
+def test_snapshot_empty_scores_nothing():
+    snapshot = Snapshot([], [], {}, {})
+
+    scores = snapshot.score("住民票")
+
+    assert len(snapshot) == 0
+    assert snapshot.signals == []
+    assert scores.raw == {}
+
+
+def test_build_snapshot_progress_counts_work_units(encoders: list[Encoder]) -> None:
+    steps: list[int] = []
+
+    build_snapshot(DOCUMENTS[:2], encoders, progress=steps.append)
+
+    # 2 documents tokenised; per encoder 3 question texts (one alternate) and 2 answer leads.
+    assert sum(steps) == work_units(DOCUMENTS[:2], encoders) == 2 + len(encoders) * (3 + 2)
