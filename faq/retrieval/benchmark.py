@@ -73,15 +73,16 @@ def build_isolated(
     return snapshot, time.perf_counter() - started
 
 
-def evaluate(snapshot: Snapshot, ranker: Ranker, queries: list[Query]) -> dict[str, Any]:
+def measure(queries: list[Query], ranked_ids: Callable[[str], list[int]]) -> dict[str, Any]:
+    """SR@1, SR@5, MRR and latency of a ranking function over judged queries."""
     sr1 = sr5 = mrr = 0.0
     latencies = []
     for query in queries:
         started = time.perf_counter()
-        candidates = rank(snapshot, snapshot.score(query.text), ranker, limit=RERANK_DEPTH)
+        ranked = ranked_ids(query.text)
         latencies.append((time.perf_counter() - started) * 1000)
-        for position, candidate in enumerate(candidates):
-            if candidate.faq_id in query.relevant:
+        for position, faq_id in enumerate(ranked):
+            if faq_id in query.relevant:
                 sr1 += position == 0
                 sr5 += position < 5
                 mrr += 1 / (position + 1)
@@ -95,3 +96,10 @@ def evaluate(snapshot: Snapshot, ranker: Ranker, queries: list[Query]) -> dict[s
         "p50_ms": round(float(np.percentile(latencies, 50)), 1) if latencies else 0.0,
         "p95_ms": round(float(np.percentile(latencies, 95)), 1) if latencies else 0.0,
     }
+
+
+def evaluate(snapshot: Snapshot, ranker: Ranker, queries: list[Query]) -> dict[str, Any]:
+    return measure(
+        queries,
+        lambda text: [c.faq_id for c in rank(snapshot, snapshot.score(text), ranker, limit=RERANK_DEPTH)],
+    )

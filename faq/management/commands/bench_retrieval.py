@@ -1,15 +1,21 @@
 import json
-import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from faq.models import Faq
-from faq.retrieval.benchmark import SPLITS, Query, build_isolated, evaluate, load_localgovfaq, split_queries
+from faq.retrieval.benchmark import (
+    SPLITS,
+    Query,
+    build_isolated,
+    evaluate,
+    load_localgovfaq,
+    measure,
+    split_queries,
+)
 from faq.retrieval.encoders import configured_encoders
 from faq.retrieval.engine import work_units
 from faq.retrieval.index import search
@@ -88,27 +94,9 @@ class Command(BaseCommand):
             for number, case in enumerate(cases)
         ]
         search("ウォームアップ")
-        sr1 = sr5 = mrr = 0.0
-        latencies = []
-        for query in queries:
-            started = time.perf_counter()
-            candidates = search(query.text, limit=RERANK_DEPTH).candidates
-            latencies.append((time.perf_counter() - started) * 1000)
-            for position, candidate in enumerate(candidates):
-                if candidate.faq_id in query.relevant:
-                    sr1 += position == 0
-                    sr5 += position < 5
-                    mrr += 1 / (position + 1)
-                    break
-        n = max(len(queries), 1)
         result = {
             "cases": str(path),
-            "n": len(queries),
-            "sr1": round(sr1 / n, 4),
-            "sr5": round(sr5 / n, 4),
-            "mrr": round(mrr / n, 4),
-            "p50_ms": round(float(np.percentile(latencies, 50)), 1) if latencies else 0.0,
-            "p95_ms": round(float(np.percentile(latencies, 95)), 1) if latencies else 0.0,
+            **measure(queries, lambda text: [c.faq_id for c in search(text, limit=RERANK_DEPTH).candidates]),
         }
         if as_json:
             self.stdout.write(json.dumps(result, ensure_ascii=False))
