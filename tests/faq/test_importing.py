@@ -90,51 +90,39 @@ def test_import_faq_file_tsv(write_file, kankyo, jumin):
     assert_two_rows_imported(report)
 
 
+# The rows of TWO_ROWS as JSON objects; the second one leaves optional keys out or null.
+TWO_ROWS_JSON = [
+    {
+        "external_id": "K-1",
+        "question": "粗大ごみを出したい。",
+        "answer": "環境課に電話で申し込んでください。",
+        "department": "環境課",
+        "category": "ごみ・リサイクル",
+        "alternate_questions": ["大型ごみを出したい", "ソファを捨てたい"],
+        "valid_from": "2026-04-01",
+        "valid_until": "2027-03-31",
+        "review_by": "2026-12-31",
+    },
+    {
+        "external_id": "K-2",
+        "question": "住民票の写しを取りたい。",
+        "answer": "住民課の窓口で請求できます。",
+        "department": "住民課",
+        "category": "証明書",
+        "alternate_questions": [],
+        "valid_from": None,
+    },
+]
+
+
 def test_import_faq_file_json_list_with_alternate_list(write_file, kankyo, jumin):
-    rows = [
-        {
-            "external_id": "K-1",
-            "question": "粗大ごみを出したい。",
-            "answer": "環境課に電話で申し込んでください。",
-            "department": "環境課",
-            "category": "ごみ・リサイクル",
-            "alternate_questions": ["大型ごみを出したい", "ソファを捨てたい"],
-            "valid_from": "2026-04-01",
-            "valid_until": "2027-03-31",
-            "review_by": "2026-12-31",
-        },
-        {
-            "external_id": "K-2",
-            "question": "住民票の写しを取りたい。",
-            "answer": "住民課の窓口で請求できます。",
-            "department": "住民課",
-            "category": "証明書",
-            "alternate_questions": [],
-            "valid_from": None,
-        },
-    ]
-    report = run_import(write_file("faqs.json", json.dumps(rows, ensure_ascii=False, indent=2)))
+    report = run_import(write_file("faqs.json", json.dumps(TWO_ROWS_JSON, ensure_ascii=False, indent=2)))
 
     assert_two_rows_imported(report)
 
 
 def test_import_faq_file_jsonl(write_file, kankyo, jumin):
-    rows = [
-        {
-            "external_id": "K-1",
-            "question": "粗大ごみを出したい。",
-            "answer": "環境課に電話で申し込んでください。",
-            "department": "環境課",
-            "category": "ごみ・リサイクル",
-            "alternate_questions": ["大型ごみを出したい", "ソファを捨てたい"],
-            "valid_from": "2026-04-01",
-            "valid_until": "2027-03-31",
-            "review_by": "2026-12-31",
-        },
-        {"external_id": "K-2", "question": "住民票の写しを取りたい。", "answer": "住民課の窓口で請求できます。"}
-        | {"department": "住民課", "category": "証明書"},
-    ]
-    text = "\n".join(json.dumps(row, ensure_ascii=False) for row in rows) + "\n\n"
+    text = "\n".join(json.dumps(row, ensure_ascii=False) for row in TWO_ROWS_JSON) + "\n\n"
     report = run_import(write_file("faqs.jsonl", text))
 
     assert_two_rows_imported(report)
