@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup install install-dev lint typecheck pytest messages
+.PHONY: run test setup install install-dev lint typecheck pytest browser messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +31,11 @@ setup: install
 	DJANGO_DEBUG=true $(BIN)/python manage.py setup_demo_staff
 	DJANGO_DEBUG=true $(BIN)/python manage.py rebuild_index --if-missing
 
+# The web server and the task cluster (django-q2: scheduled publication of
+# approved changes, e-mail notices, review reminders); Ctrl-C stops both.
 run: setup
+	DJANGO_DEBUG=true $(BIN)/python manage.py qcluster & QCLUSTER=$$!; \
+	trap 'kill $$QCLUSTER 2>/dev/null; wait $$QCLUSTER 2>/dev/null' EXIT INT TERM; \
 	DJANGO_DEBUG=true $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 lint: install-dev
@@ -41,7 +45,12 @@ lint: install-dev
 typecheck: install-dev
 	$(BIN)/mypy
 
-pytest: install-dev
+# The browser test (tests/changeflow/test_browser.py) drives Debian's Chromium at
+# /usr/bin/chromium through Playwright; Playwright's own browser downloads are not used.
+browser:
+	@test -x /usr/bin/chromium || { if [ "$$(id -u)" = 0 ]; then apt-get update && apt-get install -y --no-install-recommends chromium; else sudo apt-get update && sudo apt-get install -y --no-install-recommends chromium; fi; }
+
+pytest: install-dev browser
 	$(BIN)/pytest
 
 test: lint typecheck pytest

@@ -168,6 +168,21 @@ CHROMA_HOST = env.str("CHROMA_HOST", default="")
 CHROMA_PORT = env.int("CHROMA_PORT", default=8000)
 CHROMA_PATH = DATA_DIR / "chroma"
 
+# Change flow: how long a confirmed FAQ stays confirmed, and where links in e-mails point.
+FAQ_REVIEW_INTERVAL_DAYS = env.int("FAQ_REVIEW_INTERVAL_DAYS", default=365)
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# E-mail: printed to the console unless EMAIL_URL (e.g. smtp+tls://user:pass@host:587) is set.
+_email = env.email_url("EMAIL_URL", default="consolemail://")
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email.get("EMAIL_HOST") or "localhost"
+EMAIL_PORT = int(_email.get("EMAIL_PORT") or 25)
+EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER") or ""
+EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD") or ""
+EMAIL_USE_TLS = bool(_email.get("EMAIL_USE_TLS", False))
+EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL", False))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="faq-noreply@localhost")
+LOGIN_URL = "admin:login"
+
 # FAQ import limits: a larger file or field is refused with a clear message.
 FAQ_IMPORT_MAX_BYTES = env.int("FAQ_IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
 

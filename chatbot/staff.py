@@ -6,9 +6,12 @@ from dataclasses import dataclass
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
+from changeflow.models import DepartmentMember
+from faq.models import Department
 from faq.services import staff_permission_codenames
 
 FAQ_ADMIN_GROUP = "FAQ管理者"
+DEPARTMENT_EDITOR_GROUP = "部署編集者"
 
 
 @dataclass
@@ -22,7 +25,30 @@ def faq_admin_group_ensure() -> Group:
     """The group of staff who edit, import, publish and withdraw FAQs."""
     group, _created = Group.objects.get_or_create(name=FAQ_ADMIN_GROUP)
     permissions = Permission.objects.filter(content_type__app_label="faq", codename__in=staff_permission_codenames())
-    group.permissions.set(permissions)
+    reviewing = Permission.objects.filter(
+        content_type__app_label="changeflow",
+        codename__in=[
+            "review_changerequest",
+            "view_changerequest",
+            "add_departmentmember",
+            "change_departmentmember",
+            "delete_departmentmember",
+            "view_departmentmember",
+        ],
+    )
+    group.permissions.set([*permissions, *reviewing])
+    return group
+
+
+def department_editor_group_ensure() -> Group:
+    """Department editors: they read FAQs and submit change requests for their own departments."""
+    group, _created = Group.objects.get_or_create(name=DEPARTMENT_EDITOR_GROUP)
+    group.permissions.set(
+        Permission.objects.filter(
+            content_type__app_label__in=["faq", "changeflow"],
+            codename__in=["view_faq", "view_category", "view_department", "view_changerequest"],
+        )
+    )
     return group
 
 
@@ -36,9 +62,13 @@ def demo_accounts_ensure() -> list[DemoAccount]:
     from django.contrib.auth import get_user_model
 
     user_model = get_user_model()
-    group = faq_admin_group_ensure()
+    groups = {FAQ_ADMIN_GROUP: faq_admin_group_ensure(), DEPARTMENT_EDITOR_GROUP: department_editor_group_ensure()}
     accounts = []
-    for username, role, superuser in (("admin", "superuser", True), ("faq_staff", FAQ_ADMIN_GROUP, False)):
+    for username, role, superuser, department_code in (
+        ("admin", "superuser", True, None),
+        ("faq_staff", FAQ_ADMIN_GROUP, False, None),
+        ("kankyo_editor", DEPARTMENT_EDITOR_GROUP, False, "KANKYO"),
+    ):
         if user_model.objects.filter(username=username).exists():
             accounts.append(DemoAccount(username, None, role))
             continue
@@ -47,6 +77,10 @@ def demo_accounts_ensure() -> list[DemoAccount]:
             user = user_model.objects.create_superuser(username=username, password=password, email="")
         else:
             user = user_model.objects.create_user(username=username, password=password, is_staff=True)
-            user.groups.add(group)
+            user.groups.add(groups[role])
+        if department_code:
+            department = Department.objects.filter(code=department_code).first()
+            if department is not None:
+                DepartmentMember.objects.get_or_create(user=user, department=department)
         accounts.append(DemoAccount(user.get_username(), password, role))
     return accounts

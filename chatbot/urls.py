@@ -11,6 +11,7 @@ admin.site.index_title = _("Administration")
 urlpatterns = [
     path("", views.home, name="home"),
     path("admin/", admin.site.urls),
+    path("changes/", include("changeflow.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("faq/", include("faq.urls")),
 ]

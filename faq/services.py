@@ -43,6 +43,17 @@ def faq_save(*, faq: Faq, reason: str | None = None) -> Faq:
     return faq
 
 
+@transaction.atomic
+def faq_confirm_reviewed(*, faqs: Iterable[Faq], review_by: Any, reason: str) -> int:
+    """Set the next review date (a version each); the texts are unchanged, so the index is not touched."""
+    count = 0
+    for faq in faqs:
+        faq.review_by = review_by
+        _save_version(faq, reason=reason)
+        count += 1
+    return count
+
+
 def faq_publish(*, faqs: Iterable[Faq], reason: str | None = None) -> int:
     return faq_set_status(faqs=faqs, status=FaqStatus.PUBLISHED, reason=reason)
 

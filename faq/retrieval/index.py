@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -36,6 +37,11 @@ class SearchResult:
     candidates: list[Candidate]
     warnings: list[str] = field(default_factory=list)
     generation: int | None = None
+    # A published FAQ, out of its validity dates (expired or not yet valid),
+    # that the first stage ranked above every FAQ returned: the question is
+    # about a rule that no longer (or not yet) applies, so it goes to that
+    # FAQ's department rather than to a neighbouring answer.
+    out_of_date_faq: int | None = None
 
 
 def document_of(faq: Faq) -> Document:
@@ -197,20 +203,36 @@ def _load_generation(generation: IndexGeneration) -> Snapshot:
     snapshot = Snapshot(documents, tokens, {}, {})
     warnings = []
     for encoder in _encoders():
-        try:
-            views = vectorstore.load_views(_collection(generation, encoder), encoder.name, snapshot.position)
-        except Exception as exc:
-            warnings.append(f"vector store unavailable for {encoder.name}: {exc.__class__.__name__}: {exc}")
+        views: dict[str, Any] = {}
+        problem = ""
+        for attempt in range(2):
+            try:
+                views = vectorstore.load_views(_collection(generation, encoder), encoder.name, snapshot.position)
+                problem = "" if _complete(views, len(documents)) else f"vectors missing for {encoder.name}"
+            except Exception as exc:
+                problem = f"vector store unavailable for {encoder.name}: {exc.__class__.__name__}: {exc}"
+            if not problem or attempt or settings.CHROMA_HOST:
+                break
+            # An embedded chromadb client keeps what it read in memory and does
+            # not see vectors another process (the task cluster, a command)
+            # wrote since: reopen it and read again.
+            vectorstore.forget_client(Path(settings.CHROMA_PATH))
+        if problem and not views:
+            warnings.append(problem)
             continue
-        if not views:
-            warnings.append(f"vector store has no vectors for {encoder.name}")
-            continue
+        if problem:
+            warnings.append(problem)
         snapshot.dense.update(views)
         snapshot.encoders[encoder.name] = encoder
     snapshot.warnings = warnings
     for warning in warnings:
         logger.warning("search index generation %s: %s; answering with lexical search", generation.pk, warning)
     return snapshot
+
+
+def _complete(views: dict[str, Any], documents: int) -> bool:
+    """Every document has a vector in every view."""
+    return bool(views) and all(len(set(view.rows.tolist())) == documents for view in views.values())
 
 
 def _load_from_database() -> Snapshot:
@@ -265,8 +287,21 @@ def search(query: str, *, limit: int = 10) -> SearchResult:
     snapshot, generation = current_snapshot()
     ranker = _ranker().for_signals(snapshot.signals)
 
+    ahead: list[int] = []
+
     def keep(faq_ids: list[int]) -> set[int]:
-        return set(faq_list_public().filter(pk__in=faq_ids).values_list("pk", flat=True))
+        allowed = set(faq_list_public().filter(pk__in=faq_ids).values_list("pk", flat=True))
+        for faq_id in faq_ids:
+            if faq_id in allowed:
+                break
+            ahead.append(faq_id)
+        return allowed
 
     candidates = rank(snapshot, snapshot.score(query), ranker, keep=keep, limit=limit)
-    return SearchResult(candidates=candidates, warnings=list(snapshot.warnings), generation=generation)
+    out_of_date = None
+    if ahead:
+        published = Faq.objects.filter(pk__in=ahead, status=FaqStatus.PUBLISHED).values_list("pk", flat=True)
+        out_of_date = next((faq_id for faq_id in ahead if faq_id in set(published)), None)
+    return SearchResult(
+        candidates=candidates, warnings=list(snapshot.warnings), generation=generation, out_of_date_faq=out_of_date
+    )

@@ -69,6 +69,12 @@ def result_object(question_id: str | None, result: SearchResult) -> dict[str, An
     top = faqs.get(result.candidates[0].faq_id) if result.candidates else None
     # Nothing matched: the general reception (総合案内) takes the question.
     department = top.department if top else department_general_reception()
+    if result.out_of_date_faq is not None:
+        # The best match is an FAQ past (or before) its validity dates: never
+        # quote it or a neighbour; hand off to the department that owns it.
+        owner = Faq.objects.select_related("department").filter(pk=result.out_of_date_faq).first()
+        top = None
+        department = (owner.department if owner else None) or department_general_reception()
     return {
         "id": question_id,
         "outcome": "answer" if top else "handoff",

@@ -144,6 +144,29 @@ def test_search_faq_valid_until_today_shown_today_and_hidden_after(town, monkeyp
 
 
 @pytest.mark.django_db
+def test_search_expired_faq_is_reported_and_ask_hands_off_to_its_department(town, monkeypatch):
+    """A question about an expired rule is handed to the FAQ's department, never answered by a neighbour."""
+    from faq.management.commands.ask import result_object
+
+    today = today_local()
+    crab = crab_create(town, valid_until=today - datetime.timedelta(days=1))
+    index_rebuild()
+
+    result = search("ズワイガニ祭り")
+    answer = result_object(None, result)
+
+    assert crab.pk not in [c.faq_id for c in result.candidates]
+    assert result.out_of_date_faq == crab.pk
+    assert answer["outcome"] == "handoff"
+    assert answer["answer"] is None
+    assert answer["handoff"]["department"] == crab.department.name
+
+    ordinary = search("住民票の写しがほしい")
+    assert ordinary.out_of_date_faq is None
+    assert result_object(None, ordinary)["outcome"] == "answer"
+
+
+@pytest.mark.django_db
 def test_search_faq_valid_from_tomorrow_hidden_today_and_shown_tomorrow(town, monkeypatch):
     tomorrow = today_local() + datetime.timedelta(days=1)
     crab = crab_create(town, valid_from=tomorrow)
@@ -365,3 +388,55 @@ def test_admin_change_form_save_reindexes_faq(indexed_town, client, django_captu
     assert entry.question == new_question
     assert entry.alternates == ["ハンコを登録したい"]
     assert top_faq_id(search("実印を登録したい")) == faq.pk
+
+
+REWRITE_IN_ANOTHER_PROCESS = """
+import sys
+import django
+django.setup()
+from pathlib import Path
+from faq.retrieval import vectorstore
+path, source, target, names = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4:]
+for name in names:
+    collection = vectorstore.VectorCollection(vectorstore.client(path), name)
+    ids, vectors, metadatas = collection.fetch_all()
+    mine = [i for i, metadata in enumerate(metadatas) if metadata["faq_id"] == source]
+    new_ids = [f"{target}:" + ids[i].split(":", 1)[1] for i in mine]
+    collection.upsert(new_ids, vectors[mine], [dict(metadatas[i], faq_id=target) for i in mine])
+"""
+
+
+@pytest.mark.django_db
+def test_search_sees_vectors_written_by_another_process(indexed_town, isolated_index):
+    """The task cluster or a command re-indexes an FAQ in its own process: the web process reads it afterwards."""
+    import os
+    import subprocess
+    import sys
+
+    assert not search("住民票の写しがほしい").warnings
+    generation = active_generation()
+    names = [
+        vectorstore.collection_name(generation.collection_prefix, encoder.name) for encoder in index_module._encoders()
+    ]
+    source = indexed_town["R-003"]
+    # A new FAQ indexed by another process: its entry in the database, its vectors written over there.
+    faq = FaqFactory.create(question=source.question, answer=source.answer, department=source.department)
+    entry = IndexedDocument.objects.get(generation=generation, faq=source)
+    entry.pk, entry.faq = None, faq
+    entry.save()
+    IndexedDocument.objects.filter(generation=generation, faq=source).delete()
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "chatbot.settings_test"}
+    subprocess.run(
+        [sys.executable, "-c", REWRITE_IN_ANOTHER_PROCESS, str(isolated_index), str(source.pk), str(faq.pk), *names],
+        check=True,
+        env=env,
+        cwd=settings.BASE_DIR,
+        timeout=120,
+    )
+    IndexGeneration.objects.filter(pk=generation.pk).update(revision=generation.revision + 1)
+
+    result = search("住民票の写しがほしい")
+
+    assert result.warnings == []
+    assert top_faq_id(result) == faq.pk
+    assert any(name.startswith("e5-small:") for name in result.candidates[0].signals)

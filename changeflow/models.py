@@ -1,0 +1,161 @@
+"""Policy changes submitted by departments, reviewed, and published on their effective date (施行日)."""
+
+from django.conf import settings
+from django.core.validators import MaxLengthValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from faq.models import ANSWER_MAX_CHARS, QUESTION_MAX_CHARS, Category, Department, Faq
+
+VALUE_MAX_CHARS = 500
+REASON_MAX_CHARS = 2000
+COMMENT_MAX_CHARS = 2000
+
+
+class ChangeKind(models.TextChoices):
+    FEE = "fee", _("Fee change")
+    HOURS = "hours", _("Opening-hours change")
+    CONTACT = "contact", _("Contact change")
+    PROCEDURE = "procedure", _("Procedure or required-documents change")
+    NEW_SERVICE = "new_service", _("New service")
+    SERVICE_END = "service_end", _("Service ending")
+    FREE_TEXT = "free_text", _("Free text")
+
+
+class ChangeStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    SCHEDULED = "scheduled", _("Scheduled")
+    PUBLISHED = "published", _("Published")
+    ROLLED_BACK = "rolled_back", _("Rolled back")
+
+
+class DepartmentMember(models.Model):
+    """A staff member who edits and submits changes for a department (部署編集者)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="department_roles"
+    )
+    department = models.ForeignKey(
+        Department, verbose_name=_("department"), on_delete=models.CASCADE, related_name="members"
+    )
+
+    class Meta:
+        verbose_name = _("department member")
+        verbose_name_plural = _("department members")
+        constraints = [models.UniqueConstraint(fields=["user", "department"], name="changeflow_member_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} / {self.department}"
+
+
+class ChangeRequestQuerySet(models.QuerySet["ChangeRequest"]):
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise models.ProtectedError(str(_("Change requests are never deleted; reject or roll them back.")), set(self))
+
+
+class ChangeRequest(models.Model):
+    """One submission (変更申請). Never deleted: rejected and rolled-back ones stay as records."""
+
+    kind = models.CharField(_("template"), max_length=16, choices=ChangeKind.choices)
+    department = models.ForeignKey(
+        Department, verbose_name=_("department"), on_delete=models.PROTECT, related_name="change_requests"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    old_value = models.CharField(_("current value"), max_length=VALUE_MAX_CHARS, blank=True)
+    new_value = models.CharField(_("new value"), max_length=VALUE_MAX_CHARS, blank=True)
+    effective_date = models.DateField(_("effective date"))
+    reason = models.TextField(_("reason"), validators=[MaxLengthValidator(REASON_MAX_CHARS)])
+    notice_url = models.URLField(_("public notice URL"), max_length=500, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=ChangeStatus.choices, default=ChangeStatus.DRAFT)
+    flags = models.JSONField(_("warnings for the reviewer"), default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("submitted by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+    review_comment = models.TextField(
+        _("review comment"), blank=True, validators=[MaxLengthValidator(COMMENT_MAX_CHARS)]
+    )
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+
+    objects = ChangeRequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("change request")
+        verbose_name_plural = _("change requests")
+        ordering = ["-id"]
+        permissions = [("review_changerequest", _("Can review, approve, reject and roll back change requests"))]
+        indexes = [models.Index(fields=["status", "effective_date"])]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.title}"
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise models.ProtectedError(str(_("Change requests are never deleted; reject or roll them back.")), {self})
+
+
+class ChangeItem(models.Model):
+    """What one submission does to one FAQ: new text, a new FAQ, or withdrawal."""
+
+    request = models.ForeignKey(ChangeRequest, on_delete=models.CASCADE, related_name="items")
+    faq = models.ForeignKey(
+        Faq, verbose_name=_("FAQ"), on_delete=models.PROTECT, null=True, blank=True, related_name="change_items"
+    )
+    withdraw = models.BooleanField(_("withdraw the FAQ"), default=False)
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    current_question = models.CharField(_("question at submission"), max_length=QUESTION_MAX_CHARS, blank=True)
+    current_answer = models.TextField(_("answer at submission"), blank=True)
+    new_question = models.CharField(_("new question"), max_length=QUESTION_MAX_CHARS, blank=True)
+    new_answer = models.TextField(_("new answer"), blank=True, validators=[MaxLengthValidator(ANSWER_MAX_CHARS)])
+    before_history_id = models.IntegerField(_("FAQ version before publication"), null=True, blank=True)
+    published_history_id = models.IntegerField(_("FAQ version published"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("change item")
+        verbose_name_plural = _("change items")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.new_question or self.current_question
+
+
+class ChangeEvent(models.Model):
+    """The audit trail: who did what to a submission, when."""
+
+    request = models.ForeignKey(ChangeRequest, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(_("when"), auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    action = models.CharField(_("action"), max_length=32)
+    from_status = models.CharField(_("from"), max_length=16, blank=True)
+    to_status = models.CharField(_("to"), max_length=16, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+
+    class Meta:
+        verbose_name = _("change event")
+        verbose_name_plural = _("change events")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} #{self.request_id}"

@@ -1,0 +1,517 @@
+"""Every state change of a change request, one transaction each, with its audit event.
+
+States: draft -> submitted -> approved -> scheduled -> published -> rolled_back,
+and submitted -> rejected. Approval publishes at once when the effective date
+(施行日) has come; otherwise `publish_due_changes` publishes on that date at
+00:00 in the town's time zone. Transitions are claimed with a conditional
+UPDATE, so two workers (or a double click) can never apply one twice.
+"""
+
+import datetime
+import logging
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from changeflow.models import ChangeEvent, ChangeItem, ChangeKind, ChangeRequest, ChangeStatus
+from faq.models import Category, Department, Faq, FaqStatus
+from faq.selectors import today_local
+from faq.services import faq_confirm_reviewed, faq_save
+
+logger = logging.getLogger(__name__)
+
+User = Any
+
+ALLOWED: dict[str, set[str]] = {
+    ChangeStatus.DRAFT: {ChangeStatus.SUBMITTED},
+    ChangeStatus.SUBMITTED: {ChangeStatus.APPROVED, ChangeStatus.REJECTED},
+    ChangeStatus.APPROVED: {ChangeStatus.SCHEDULED, ChangeStatus.PUBLISHED},
+    ChangeStatus.SCHEDULED: {ChangeStatus.PUBLISHED},
+    ChangeStatus.PUBLISHED: {ChangeStatus.ROLLED_BACK},
+    ChangeStatus.REJECTED: set(),
+    ChangeStatus.ROLLED_BACK: set(),
+}
+DUE_STATUSES = (ChangeStatus.APPROVED, ChangeStatus.SCHEDULED)
+# Kinds that replace one value by another (old and new value required).
+VALUE_KINDS = (ChangeKind.FEE, ChangeKind.HOURS, ChangeKind.CONTACT)
+
+# Text that reads like instructions to an AI rather than a policy change.
+INJECTION_PATTERNS = [
+    re.compile(pattern, re.IGNORECASE)
+    for pattern in (
+        r"AI\s*(への|に対する|に)\s*指示",
+        r"(以前|前|上記|これまで|今まで|先)の(指示|命令|プロンプト)(は|を)?(すべて|全て|全部)?(無視|忘れ)",
+        r"指示を(無視|忘れ)",
+        r"システム\s*プロンプト",
+        r"(あなた|君)は(今から|これから)",
+        r"ignore\s+(all\s+|any\s+)?(the\s+)?(previous|prior|above|earlier)\s+(instructions|prompts?|rules)",
+        r"disregard\s+(all\s+|the\s+)?(previous|prior|above)",
+        r"system\s+prompt",
+        r"\byou\s+are\s+now\s+(a|an|the)?\s*(ai|assistant|chatbot|bot|dan|model|unrestricted|jailbroken)\b",
+        r"(developer|jailbreak)\s+mode",
+        r"<\s*/?\s*(system|assistant|instructions?)\s*>",
+    )
+]
+
+
+class ChangeFlowError(Exception):
+    """A step that is not allowed now; the message is shown to the user as is."""
+
+
+@dataclass
+class ItemDraft:
+    faq: Faq | None
+    new_question: str = ""
+    new_answer: str = ""
+    withdraw: bool = False
+    category: Category | None = None
+
+
+# ---------------------------------------------------------------- who may do what
+
+
+def is_reviewer(user: User) -> bool:
+    return bool(user.is_active and user.has_perm("changeflow.review_changerequest"))
+
+
+def departments_for(user: User) -> QuerySet[Department]:
+    """Departments a user may submit changes for: their own; reviewers and superusers, all."""
+    if not user.is_active:
+        return Department.objects.none()
+    if is_reviewer(user) or getattr(user, "is_superuser", False):
+        return Department.objects.all()
+    return Department.objects.filter(members__user=user)
+
+
+def change_list_visible(user: User) -> QuerySet[ChangeRequest]:
+    if is_reviewer(user) or getattr(user, "is_superuser", False):
+        return ChangeRequest.objects.all()
+    return ChangeRequest.objects.filter(department__in=departments_for(user))
+
+
+def can_view(user: User, change: ChangeRequest) -> bool:
+    return change_list_visible(user).filter(pk=change.pk).exists()
+
+
+def can_review(user: User, change: ChangeRequest) -> bool:
+    """Reviewers approve or reject, never their own submission."""
+    return is_reviewer(user) and change.created_by_id != user.pk
+
+
+# ---------------------------------------------------------------- text helpers
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def proposed_text(text: str, old_value: str, new_value: str) -> str:
+    """Today's text with the old value replaced by the new one (full-width digits are matched too)."""
+    if not old_value or not new_value:
+        return text
+    if old_value in text:
+        return text.replace(old_value, new_value)
+    folded_old = _fold(old_value)
+    if folded_old and folded_old in unicodedata.normalize("NFKC", text):
+        return unicodedata.normalize("NFKC", text).replace(folded_old, new_value)
+    return text
+
+
+def injection_flags(texts: Iterable[str]) -> list[str]:
+    """The phrases that look like instructions to an AI, for the reviewer's attention."""
+    found: list[str] = []
+    for text in texts:
+        folded = unicodedata.normalize("NFKC", text or "")
+        for pattern in INJECTION_PATTERNS:
+            match = pattern.search(folded)
+            if match and match.group(0) not in found:
+                found.append(match.group(0))
+    return found
+
+
+def _texts_of(change: ChangeRequest, items: Sequence[ChangeItem | ItemDraft]) -> list[str]:
+    texts = [change.title, change.old_value, change.new_value, change.reason]
+    for item in items:
+        texts += [item.new_question, item.new_answer]
+    return texts
+
+
+# ---------------------------------------------------------------- validation
+
+
+def validate_change(
+    *,
+    kind: str,
+    department: Department,
+    old_value: str,
+    new_value: str,
+    effective_date: datetime.date,
+    confirm_past: bool,
+    items: Sequence[ItemDraft],
+    today: datetime.date | None = None,
+) -> dict[str, list[str]]:
+    """Errors by field name ("__all__" for the whole form); empty when the change may be saved."""
+    errors: dict[str, list[str]] = {}
+
+    def add(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    day = today or today_local()
+    if effective_date < day and not confirm_past:
+        add(
+            "effective_date",
+            _("The effective date is in the past. Tick “publish as soon as approved” to confirm this."),
+        )
+    if kind in VALUE_KINDS:
+        if not old_value.strip():
+            add("old_value", _("Enter the current value."))
+        if not new_value.strip():
+            add("new_value", _("Enter the new value."))
+    if kind == ChangeKind.PROCEDURE and not new_value.strip():
+        add("new_value", _("Describe the new procedure or documents."))
+    if old_value.strip() and new_value.strip() and _fold(old_value) == _fold(new_value):
+        add("new_value", _("The new value is the same as the current one."))
+    if kind == ChangeKind.NEW_SERVICE:
+        new = [item for item in items if item.faq is None]
+        if not new or not new[0].new_question.strip() or not new[0].new_answer.strip():
+            add("__all__", _("A new service needs the question and answer of its FAQ."))
+        return errors
+    existing = [item for item in items if item.faq is not None]
+    if not existing:
+        add("faqs", _("Choose at least one FAQ this change affects."))
+    for item in existing:
+        assert item.faq is not None
+        if item.faq.department_id != department.pk:
+            add("faqs", _("“%(faq)s” belongs to another department.") % {"faq": item.faq.question})
+        if not item.withdraw and (not item.new_question.strip() or not item.new_answer.strip()):
+            add("__all__", _("“%(faq)s”: the new question and answer may not be empty.") % {"faq": item.faq.question})
+    if (
+        kind != ChangeKind.SERVICE_END
+        and existing
+        and all(
+            not item.withdraw
+            and item.faq is not None
+            and item.new_question.strip() == item.faq.question.strip()
+            and item.new_answer.strip() == item.faq.answer.strip()
+            for item in existing
+        )
+    ):
+        add("__all__", _("No FAQ text would change. Edit the new texts before saving."))
+    return errors
+
+
+# ---------------------------------------------------------------- transitions
+
+
+def _event(change: ChangeRequest, *, actor: Any, action: str, before: str, after: str, comment: str = "") -> None:
+    ChangeEvent.objects.create(
+        request=change, actor=actor, action=action, from_status=before, to_status=after, comment=comment
+    )
+
+
+def _notify(change: ChangeRequest, action: str) -> None:
+    """Queue the e-mail for this step once the transaction commits (it survives a stopped task cluster)."""
+    change_id = change.pk
+
+    def enqueue() -> None:
+        from django_q.tasks import async_task
+
+        async_task("changeflow.notifications.send_change_notice", change_id, action, task_name=f"notice-{change_id}")
+
+    transaction.on_commit(enqueue)
+
+
+def _move(change: ChangeRequest, to: str, *, actor: Any, action: str, comment: str = "", **fields: Any) -> None:
+    """Claim the transition with a conditional UPDATE; a concurrent or repeated attempt fails cleanly."""
+    before = change.status
+    if to not in ALLOWED[before]:
+        raise ChangeFlowError(
+            _("A change request that is “%(from)s” cannot become “%(to)s”.")
+            % {"from": ChangeStatus(before).label, "to": ChangeStatus(to).label}
+        )
+    updated = ChangeRequest.objects.filter(pk=change.pk, status=before).update(
+        status=to, updated_at=timezone.now(), **fields
+    )
+    if not updated:
+        raise ChangeFlowError(_("This change request was changed by someone else meanwhile. Reload the page."))
+    change.status = to
+    for name, value in fields.items():
+        setattr(change, name, value)
+    _event(change, actor=actor, action=action, before=before, after=to, comment=comment)
+
+
+def _check_items(change: ChangeRequest, items: Sequence[ItemDraft], *, confirm_past: bool) -> None:
+    errors = validate_change(
+        kind=change.kind,
+        department=change.department,
+        old_value=change.old_value,
+        new_value=change.new_value,
+        effective_date=change.effective_date,
+        confirm_past=confirm_past,
+        items=items,
+    )
+    if errors:
+        raise ValidationError(dict(errors))
+
+
+def _write_items(change: ChangeRequest, items: Sequence[ItemDraft]) -> None:
+    change.items.all().delete()
+    for draft in items:
+        item = ChangeItem(
+            request=change,
+            faq=draft.faq,
+            withdraw=draft.withdraw,
+            category=draft.category,
+            current_question=draft.faq.question if draft.faq else "",
+            current_answer=draft.faq.answer if draft.faq else "",
+            new_question=draft.new_question.strip(),
+            new_answer=draft.new_answer.strip(),
+        )
+        item.full_clean(exclude=["request"])
+        item.save()
+
+
+@transaction.atomic
+def change_create(
+    *,
+    user: Any,
+    kind: str,
+    department: Department,
+    title: str,
+    effective_date: datetime.date,
+    reason: str,
+    items: Sequence[ItemDraft],
+    old_value: str = "",
+    new_value: str = "",
+    notice_url: str = "",
+    confirm_past: bool = False,
+    submit: bool = False,
+) -> ChangeRequest:
+    """Save a new change request as a draft, and submit it if asked; nothing is saved on any error."""
+    if not departments_for(user).filter(pk=department.pk).exists():
+        raise PermissionDenied(_("You cannot submit changes for this department."))
+    change = ChangeRequest(
+        kind=kind,
+        department=department,
+        title=title.strip(),
+        old_value=old_value.strip(),
+        new_value=new_value.strip(),
+        effective_date=effective_date,
+        reason=reason.strip(),
+        notice_url=notice_url.strip(),
+        created_by=user,
+    )
+    change.full_clean()
+    _check_items(change, items, confirm_past=confirm_past)
+    change.flags = injection_flags(_texts_of(change, items))
+    change.save()
+    _write_items(change, items)
+    _event(change, actor=user, action="created", before="", after=ChangeStatus.DRAFT)
+    if submit:
+        change_submit(change=change, user=user)
+    return change
+
+
+@transaction.atomic
+def change_update_texts(
+    *, change: ChangeRequest, user: Any, texts: dict[int, tuple[str, str]], comment: str = ""
+) -> None:
+    """Edit the proposed FAQ texts: the author while it is a draft, a reviewer while it waits for review."""
+    change = ChangeRequest.objects.select_for_update().get(pk=change.pk)
+    author_editing = change.status == ChangeStatus.DRAFT and change.created_by_id == user.pk
+    reviewer_editing = change.status == ChangeStatus.SUBMITTED and can_review(user, change)
+    if not (author_editing or reviewer_editing):
+        raise PermissionDenied(_("You cannot edit this change request now."))
+    items = list(change.items.select_related("faq"))
+    drafts = []
+    for item in items:
+        question, answer = texts.get(item.pk, (item.new_question, item.new_answer))
+        drafts.append(ItemDraft(item.faq, question, answer, item.withdraw, item.category))
+    _check_items(change, drafts, confirm_past=True)
+    for item, draft in zip(items, drafts, strict=True):
+        item.new_question, item.new_answer = draft.new_question.strip(), draft.new_answer.strip()
+        item.full_clean(exclude=["request"])
+        item.save(update_fields=["new_question", "new_answer"])
+    change.flags = injection_flags(_texts_of(change, items))
+    change.save(update_fields=["flags", "updated_at"])
+    _event(change, actor=user, action="edited", before=change.status, after=change.status, comment=comment)
+
+
+@transaction.atomic
+def change_submit(*, change: ChangeRequest, user: Any) -> None:
+    if change.created_by_id != user.pk:
+        raise PermissionDenied(_("Only the author submits a draft."))
+    _move(change, ChangeStatus.SUBMITTED, actor=user, action="submitted", submitted_at=timezone.now())
+    _notify(change, "submitted")
+
+
+@transaction.atomic
+def change_approve(*, change: ChangeRequest, user: Any, comment: str = "", today: datetime.date | None = None) -> None:
+    """Approve; publish at once if the effective date has come, else schedule it."""
+    if not can_review(user, change):
+        raise PermissionDenied(_("Only a reviewer other than the author can approve this change."))
+    _move(
+        change,
+        ChangeStatus.APPROVED,
+        actor=user,
+        action="approved",
+        comment=comment,
+        reviewed_by=user,
+        reviewed_at=timezone.now(),
+        review_comment=comment.strip(),
+    )
+    if change.effective_date <= (today or today_local()):
+        _publish(change, actor=user)
+    else:
+        _move(change, ChangeStatus.SCHEDULED, actor=user, action="scheduled")
+        _notify(change, "scheduled")
+
+
+@transaction.atomic
+def change_reject(*, change: ChangeRequest, user: Any, comment: str) -> None:
+    if not can_review(user, change):
+        raise PermissionDenied(_("Only a reviewer other than the author can reject this change."))
+    if not comment.strip():
+        raise ValidationError({"comment": [_("Say why the change is rejected.")]})
+    _move(
+        change,
+        ChangeStatus.REJECTED,
+        actor=user,
+        action="rejected",
+        comment=comment,
+        reviewed_by=user,
+        reviewed_at=timezone.now(),
+        review_comment=comment.strip(),
+    )
+    _notify(change, "rejected")
+
+
+def _latest_history_id(faq: Faq) -> int | None:
+    record = faq.history.order_by("-history_date", "-history_id").first()
+    return int(record.history_id) if record else None
+
+
+def _publish(change: ChangeRequest, *, actor: Any) -> None:
+    """Write the new FAQ versions (inside the caller's transaction); the index follows on commit."""
+    _move(change, ChangeStatus.PUBLISHED, actor=actor, action="published", published_at=timezone.now())
+    reason = _("Change request #%(id)d: %(title)s") % {"id": change.pk, "title": change.title}
+    for item in change.items.select_related("faq"):
+        if item.faq is None:
+            faq = Faq(
+                question=item.new_question,
+                answer=item.new_answer,
+                department=change.department,
+                category=item.category,
+                source_url=change.notice_url,
+                status=FaqStatus.PUBLISHED,
+            )
+            faq_save(faq=faq, reason=reason)
+            item.faq = faq
+        else:
+            faq = Faq.objects.select_for_update().get(pk=item.faq.pk)
+            item.before_history_id = _latest_history_id(faq)
+            if item.withdraw:
+                faq.status = FaqStatus.WITHDRAWN
+            else:
+                faq.question, faq.answer = item.new_question, item.new_answer
+                if change.notice_url and not faq.source_url:
+                    faq.source_url = change.notice_url
+            faq_save(faq=faq, reason=reason)
+        item.published_history_id = _latest_history_id(faq)
+        item.save(update_fields=["faq", "before_history_id", "published_history_id"])
+    _notify(change, "published")
+
+
+def publish_due_changes(*, today: datetime.date | None = None) -> list[int]:
+    """Publish every approved change whose effective date has come; safe to run twice or concurrently."""
+    day = today or today_local()
+    published = []
+    due = ChangeRequest.objects.filter(status__in=DUE_STATUSES, effective_date__lte=day).order_by(
+        "effective_date", "pk"
+    )
+    for change_id in list(due.values_list("pk", flat=True)):
+        try:
+            with transaction.atomic():
+                change = ChangeRequest.objects.select_related("department").get(pk=change_id)
+                if change.status not in DUE_STATUSES:
+                    continue
+                _publish(change, actor=None)
+        except ChangeFlowError:
+            continue  # another worker published it first
+        except Exception:
+            logger.exception("change request %s could not be published; it stays due", change_id)
+            continue
+        published.append(change_id)
+    return published
+
+
+@transaction.atomic
+def change_rollback(*, change: ChangeRequest, user: Any, comment: str) -> None:
+    """Restore the FAQ texts from before publication as new versions; new FAQs are withdrawn."""
+    if not is_reviewer(user):
+        raise PermissionDenied(_("Only a reviewer can roll back a change."))
+    if not comment.strip():
+        raise ValidationError({"comment": [_("Say why the change is rolled back.")]})
+    items = list(change.items.select_related("faq"))
+    for item in items:
+        if (
+            change.status == ChangeStatus.PUBLISHED
+            and item.faq is not None
+            and _latest_history_id(item.faq) != item.published_history_id
+        ):
+            raise ChangeFlowError(
+                _("“%(faq)s” was edited after this change was published; restore it from its history in admin instead.")
+                % {"faq": item.faq.question}
+            )
+    _move(change, ChangeStatus.ROLLED_BACK, actor=user, action="rolled_back", comment=comment)
+    reason = _("Roll-back of change request #%(id)d") % {"id": change.pk}
+    for item in items:
+        assert item.faq is not None
+        faq = Faq.objects.select_for_update().get(pk=item.faq.pk)
+        if item.before_history_id is None:
+            faq.status = FaqStatus.WITHDRAWN
+        else:
+            before = faq.history.get(history_id=item.before_history_id)
+            faq.question, faq.answer, faq.status = before.question, before.answer, before.status
+            faq.source_url = before.source_url
+        faq_save(faq=faq, reason=reason)
+    _notify(change, "rolled_back")
+
+
+# ---------------------------------------------------------------- periodic review of FAQs
+
+
+def month_end(day: datetime.date) -> datetime.date:
+    following = (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    return following - datetime.timedelta(days=1)
+
+
+def faqs_due_for_review(
+    *, on: datetime.date | None = None, departments: Iterable[Department] | None = None
+) -> QuerySet[Faq]:
+    """Published FAQs whose review date falls in this month or has passed."""
+    day = on or today_local()
+    due = Faq.objects.filter(status=FaqStatus.PUBLISHED, review_by__isnull=False, review_by__lte=month_end(day))
+    if departments is not None:
+        due = due.filter(department__in=list(departments))
+    return due.select_related("department").order_by("department__sort_order", "review_by", "pk")
+
+
+def faq_review_confirm(*, user: Any, faqs: Iterable[Faq], on: datetime.date | None = None) -> int:
+    """The department confirms these FAQs are still right; each gets its next review date."""
+    allowed = set(departments_for(user).values_list("pk", flat=True))
+    chosen = list(faqs)
+    if any(faq.department_id not in allowed for faq in chosen):
+        raise PermissionDenied(_("You can confirm only your own department's FAQs."))
+    day = on or today_local()
+    next_review = day + datetime.timedelta(days=settings.FAQ_REVIEW_INTERVAL_DAYS)
+    return faq_confirm_reviewed(faqs=chosen, review_by=next_review, reason=_("Confirmed unchanged"))

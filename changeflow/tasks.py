@@ -1,0 +1,26 @@
+"""Functions the django-q2 schedules run (see the migration that creates the schedules)."""
+
+import logging
+
+from changeflow import services
+from changeflow.notifications import send_review_reminder
+from faq.models import Department
+
+logger = logging.getLogger(__name__)
+
+
+def publish_due_changes() -> list[int]:
+    published = services.publish_due_changes()
+    if published:
+        logger.info("published change requests %s", published)
+    return published
+
+
+def send_review_reminders() -> dict[str, int]:
+    """One e-mail per department with FAQs due for review this month; returns FAQs per department code."""
+    sent: dict[str, int] = {}
+    for department in Department.objects.all():
+        faqs = list(services.faqs_due_for_review(departments=[department]))
+        if faqs and send_review_reminder(department, faqs):
+            sent[department.code] = len(faqs)
+    return sent

@@ -1,0 +1,252 @@
+"""Pages for department editors and reviewers, in the staff (admin) look."""
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from changeflow import services
+from changeflow.diff import side_by_side
+from changeflow.forms import KINDS, ChangeRequestForm, ReviewForm, apply_errors, item_drafts
+from changeflow.models import ChangeKind, ChangeRequest, ChangeStatus
+from faq.models import Faq
+
+
+def _context(request: HttpRequest, title: str, **extra: Any) -> dict[str, Any]:
+    return {**admin.site.each_context(request), "title": title, **extra}
+
+
+@staff_member_required
+def change_list(request: HttpRequest) -> HttpResponse:
+    visible = services.change_list_visible(request.user)
+    reviewer = services.is_reviewer(request.user)
+    default = ChangeStatus.SUBMITTED if reviewer else ""
+    status = request.GET.get("status", default)
+    if status and status not in ChangeStatus.values:
+        status = ""
+    changes = visible.select_related("department", "created_by")
+    if status:
+        changes = changes.filter(status=status)
+    counts = dict(visible.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
+    tabs = [("", _("All"), sum(counts.values()))] + [
+        (value, label, counts.get(value, 0)) for value, label in ChangeStatus.choices
+    ]
+    return render(
+        request,
+        "changeflow/list.html",
+        _context(
+            request,
+            _("Change requests"),
+            changes=changes[:500],
+            tabs=tabs,
+            status=status,
+            reviewer=reviewer,
+            can_submit=services.departments_for(request.user).exists(),
+        ),
+    )
+
+
+@staff_member_required
+def change_new(request: HttpRequest) -> HttpResponse:
+    if not services.departments_for(request.user).exists():
+        raise PermissionDenied(_("You are not an editor of any department."))
+    kinds = [(value, label, KINDS[value].description) for value, label in ChangeKind.choices]
+    return render(request, "changeflow/new.html", _context(request, _("New change request"), kinds=kinds))
+
+
+@staff_member_required
+@require_http_methods(["GET", "POST"])
+def change_create(request: HttpRequest, kind: str) -> HttpResponse:
+    if kind not in KINDS:
+        raise Http404
+    if not services.departments_for(request.user).exists():
+        raise PermissionDenied(_("You are not an editor of any department."))
+    form = ChangeRequestForm(request.POST or None, user=request.user, kind=kind)
+    items: list[dict[str, Any]] = []
+    if request.method == "POST" and form.is_valid():
+        drafts = item_drafts(form, request.POST)
+        data = form.cleaned_data
+        errors = services.validate_change(
+            kind=kind,
+            department=data["department"],
+            old_value=data.get("old_value", ""),
+            new_value=data.get("new_value", ""),
+            effective_date=data["effective_date"],
+            confirm_past=data["confirm_past"],
+            items=drafts,
+        )
+        action = request.POST.get("action", "preview")
+        if errors:
+            apply_errors(form, errors)
+        elif action in ("save", "submit"):
+            try:
+                change = services.change_create(
+                    user=request.user,
+                    kind=kind,
+                    department=data["department"],
+                    title=data["title"],
+                    effective_date=data["effective_date"],
+                    reason=data["reason"],
+                    items=drafts,
+                    old_value=data.get("old_value", ""),
+                    new_value=data.get("new_value", ""),
+                    notice_url=data.get("notice_url", ""),
+                    confirm_past=data["confirm_past"],
+                    submit=action == "submit",
+                )
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("Change request #%(id)d was submitted for review.") % {"id": change.pk}
+                    if action == "submit"
+                    else _("Change request #%(id)d was saved as a draft.") % {"id": change.pk},
+                )
+                return redirect("changeflow:detail", pk=change.pk)
+        items = _preview(drafts)
+    return render(
+        request,
+        "changeflow/form.html",
+        _context(
+            request,
+            _("New change request: %(kind)s") % {"kind": ChangeKind(kind).label},
+            form=form,
+            kind=kind,
+            spec=KINDS[kind],
+            items=items,
+            flags=services.injection_flags(str(value) for value in request.POST.values()) if request.POST else [],
+        ),
+    )
+
+
+def _preview(drafts: list[services.ItemDraft]) -> list[dict[str, Any]]:
+    rows = []
+    for draft in drafts:
+        current_q, current_a = (draft.faq.question, draft.faq.answer) if draft.faq else ("", "")
+        new_q, new_a = ("", "") if draft.withdraw else (draft.new_question, draft.new_answer)
+        question_diff = side_by_side(current_q, new_q)
+        answer_diff = side_by_side(current_a, new_a)
+        rows.append(
+            {
+                "faq": draft.faq,
+                "withdraw": draft.withdraw,
+                "new_question": draft.new_question,
+                "new_answer": draft.new_answer,
+                "question_diff": question_diff,
+                "answer_diff": answer_diff,
+            }
+        )
+    return rows
+
+
+@staff_member_required
+@require_http_methods(["GET", "POST"])
+def change_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    change = get_object_or_404(ChangeRequest.objects.select_related("department", "created_by", "reviewed_by"), pk=pk)
+    if not services.can_view(request.user, change):
+        raise Http404
+    review_form = ReviewForm(request.POST or None)
+    if request.method == "POST" and review_form.is_valid():
+        action = request.POST.get("action", "")
+        comment = review_form.cleaned_data["comment"]
+        try:
+            if action == "submit":
+                services.change_submit(change=change, user=request.user)
+                messages.success(request, _("Submitted for review."))
+            elif action == "save_texts":
+                texts = {
+                    item.pk: (request.POST.get(f"q-{item.pk}", item.new_question), request.POST.get(f"a-{item.pk}", ""))
+                    for item in change.items.all()
+                    if not item.withdraw
+                }
+                services.change_update_texts(change=change, user=request.user, texts=texts, comment=comment)
+                messages.success(request, _("The proposed texts were saved."))
+            elif action == "approve":
+                services.change_approve(change=change, user=request.user, comment=comment)
+                change.refresh_from_db()
+                if change.status == ChangeStatus.PUBLISHED:
+                    messages.success(request, _("Approved and published: the effective date has come."))
+                else:
+                    messages.success(
+                        request,
+                        _("Approved. It will be published on %(date)s at 00:00.")
+                        % {"date": change.effective_date.isoformat()},
+                    )
+            elif action == "reject":
+                services.change_reject(change=change, user=request.user, comment=comment)
+                messages.success(request, _("Rejected; the author has been notified."))
+            elif action == "rollback":
+                services.change_rollback(change=change, user=request.user, comment=comment)
+                messages.success(request, _("Rolled back: the previous texts are published again."))
+            else:
+                raise PermissionDenied(_("Unknown action."))
+        except (services.ChangeFlowError, PermissionDenied) as exc:
+            messages.error(request, str(exc))
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            return redirect("changeflow:detail", pk=change.pk)
+        change.refresh_from_db()
+    items = []
+    for item in change.items.select_related("faq"):
+        live_q, live_a = (item.current_question, item.current_answer)
+        new_q, new_a = ("", "") if item.withdraw else (item.new_question, item.new_answer)
+        items.append(
+            {
+                "item": item,
+                "question_diff": side_by_side(live_q, new_q),
+                "answer_diff": side_by_side(live_a, new_a),
+            }
+        )
+    user = request.user
+    return render(
+        request,
+        "changeflow/detail.html",
+        _context(
+            request,
+            _("Change request #%(id)d") % {"id": change.pk},
+            change=change,
+            items=items,
+            events=change.events.select_related("actor"),
+            review_form=review_form,
+            can_submit=change.status == ChangeStatus.DRAFT and change.created_by_id == user.pk,
+            can_edit_texts=(change.status == ChangeStatus.DRAFT and change.created_by_id == user.pk)
+            or (change.status == ChangeStatus.SUBMITTED and services.can_review(user, change)),
+            can_review=change.status == ChangeStatus.SUBMITTED and services.can_review(user, change),
+            own_submission=change.status == ChangeStatus.SUBMITTED and change.created_by_id == user.pk,
+            can_rollback=change.status == ChangeStatus.PUBLISHED and services.is_reviewer(user),
+        ),
+    )
+
+
+@staff_member_required
+@require_http_methods(["GET", "POST"])
+def review_list(request: HttpRequest) -> HttpResponse:
+    """FAQs due for review in the user's departments, confirmed unchanged in one step."""
+    departments = services.departments_for(request.user)
+    due = services.faqs_due_for_review(departments=departments)
+    if request.method == "POST":
+        chosen = Faq.objects.filter(pk__in=[value for value in request.POST.getlist("faq") if value.isdigit()])
+        if not chosen:
+            messages.error(request, _("Choose the FAQs you have checked."))
+        else:
+            try:
+                count = services.faq_review_confirm(user=request.user, faqs=chosen)
+            except PermissionDenied as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(request, _("%(count)d FAQs confirmed unchanged.") % {"count": count})
+                return redirect("changeflow:reviews")
+    return render(
+        request,
+        "changeflow/reviews.html",
+        _context(request, _("FAQs due for review"), faqs=due, today=services.today_local()),
+    )
