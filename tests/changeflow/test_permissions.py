@@ -293,3 +293,19 @@ def test_staff_without_department_gets_403_on_new_request_pages(kankyo: Departme
 @pytest.mark.django_db
 def test_unknown_template_is_404(editor: User) -> None:
     assert client_for(editor).get(reverse("changeflow:create", args=["lottery"])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_department_editor_sees_only_own_departments_faqs_in_admin(kankyo: Department, jumin: Department) -> None:
+    own = FaqFactory.create(department=kankyo, question="環境課の質問です。")
+    other = FaqFactory.create(department=jumin, question="住民課の質問です。")
+    editor = editor_create(kankyo, "kankyo_admin_viewer")
+    client = Client()
+    client.force_login(editor)
+
+    listing = client.get(reverse("admin:faq_faq_changelist"))
+    assert listing.status_code == 200
+    assert own.question in listing.content.decode()
+    assert other.question not in listing.content.decode()
+    assert client.get(reverse("admin:faq_faq_change", args=[other.pk])).status_code in (302, 404)
+    assert client.get(reverse("admin:faq_faq_change", args=[own.pk])).status_code == 200
