@@ -1,12 +1,30 @@
 from typing import Any
 
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from changeflow.models import ChangeEvent, ChangeRequest, DepartmentMember
+from faq.admin import FaqAdmin
+from faq.models import Faq
+
+
+class DepartmentScopedFaqAdmin(FaqAdmin):
+    """Department editors (who may view but not change FAQs) see only their own departments' FAQs."""
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Faq]:
+        queryset = super().get_queryset(request)
+        user = request.user
+        if user.is_superuser or user.has_perm("faq.change_faq"):
+            return queryset
+        return queryset.filter(department__members__user=user).distinct()
+
+
+admin.site.unregister(Faq)
+admin.site.register(Faq, DepartmentScopedFaqAdmin)
 
 
 @admin.register(DepartmentMember)

@@ -99,14 +99,6 @@ class FaqAdmin(SimpleHistoryAdmin):
         (_("Record"), {"fields": ("created_at", "updated_at")}),
     )
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Faq]:
-        """Department editors (who may view but not change FAQs) see only their own departments' FAQs."""
-        queryset = super().get_queryset(request)
-        user = request.user
-        if user.is_superuser or user.has_perm("faq.change_faq"):
-            return queryset
-        return queryset.filter(department__members__user=user).distinct()
-
     def save_model(self, request: HttpRequest, obj: Faq, form: Any, change: bool) -> None:
         # Also used by the history page when a version is restored.
         super().save_model(request, obj, form, change)

@@ -6,7 +6,7 @@ import factory
 from django.contrib.auth.models import User
 from factory.django import DjangoModelFactory, Password
 
-from chatbot.staff import faq_admin_group_ensure
+from changeflow.staff import faq_admin_group_ensure
 from faq.models import Category, Department, Faq, FaqStatus
 
 STAFF_PASSWORD = "staff-password-123"

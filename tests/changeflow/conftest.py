@@ -13,7 +13,7 @@ from pytest_django.fixtures import Settings
 
 from changeflow import services
 from changeflow.models import ChangeKind, ChangeRequest, DepartmentMember
-from chatbot.staff import department_editor_group_ensure
+from changeflow.staff import department_editor_group_ensure
 from faq.models import Department, Faq
 from faq.retrieval import vectorstore
 from faq.retrieval.index import forget_loaded_index

@@ -23,7 +23,7 @@ from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
 
 from changeflow.models import ChangeRequest, ChangeStatus, DepartmentMember
-from chatbot.staff import department_editor_group_ensure
+from changeflow.staff import department_editor_group_ensure
 from faq.models import Department, Faq, IndexedDocument, IndexGeneration, IndexStatus
 from faq.retrieval import vectorstore
 from faq.retrieval.index import forget_loaded_index, index_rebuild, search

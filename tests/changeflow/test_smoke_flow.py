@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from changeflow.models import ChangeRequest, ChangeStatus, DepartmentMember
 from changeflow.services import publish_due_changes
-from chatbot.staff import department_editor_group_ensure
+from changeflow.staff import department_editor_group_ensure
 from faq.models import Faq
 from faq.selectors import today_local
 from tests.factories import FaqFactory, UserFactory

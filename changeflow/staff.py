@@ -1,4 +1,4 @@
-"""Staff groups and the demo accounts of the sample installation."""
+"""Staff roles (FAQ administrators who review, department editors) and the demo accounts of the sample installation."""
 
 import secrets
 from dataclasses import dataclass

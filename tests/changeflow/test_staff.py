@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from chatbot.staff import FAQ_ADMIN_GROUP, demo_accounts_ensure, faq_admin_group_ensure
+from changeflow.staff import FAQ_ADMIN_GROUP, demo_accounts_ensure, faq_admin_group_ensure
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

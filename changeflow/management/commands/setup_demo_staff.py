@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from chatbot.staff import demo_accounts_ensure
+from changeflow.staff import demo_accounts_ensure
 
 
 class Command(BaseCommand):
