@@ -36,7 +36,11 @@ def faq_admin_group_ensure() -> Group:
             "view_departmentmember",
         ],
     )
-    group.permissions.set([*permissions, *reviewing])
+    # The turn log and the gate versions (reading turns, activating a gate version).
+    chat = Permission.objects.filter(
+        content_type__app_label="chatbot", codename__in=["view_turn", "view_gateconfig", "change_gateconfig"]
+    )
+    group.permissions.set([*permissions, *reviewing, *chat])
     return group
 
 

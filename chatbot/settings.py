@@ -168,6 +168,9 @@ CHROMA_HOST = env.str("CHROMA_HOST", default="")
 CHROMA_PORT = env.int("CHROMA_PORT", default=8000)
 CHROMA_PATH = DATA_DIR / "chroma"
 
+# Chat: the longest question accepted (longer ones are refused with a message).
+CHAT_MAX_QUESTION_CHARS = env.int("CHAT_MAX_QUESTION_CHARS", default=500)
+
 # Change flow: how long a confirmed FAQ stays confirmed, and where links in e-mails point.
 FAQ_REVIEW_INTERVAL_DAYS = env.int("FAQ_REVIEW_INTERVAL_DAYS", default=365)
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")

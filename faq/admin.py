@@ -187,12 +187,8 @@ def _csv_response(data: bytes) -> HttpResponse:
     return response
 
 
-@admin.register(IndexGeneration)
-class IndexGenerationAdmin(admin.ModelAdmin):
-    """Read-only: staff see which search index answers questions and when it was built."""
-
-    list_display = ("pk", "status", "documents", "revision", "encoders", "build_seconds", "activated_at")
-    list_filter = ("status",)
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records that staff read but never add, edit or delete in admin."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -202,3 +198,11 @@ class IndexGenerationAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(IndexGeneration)
+class IndexGenerationAdmin(ReadOnlyAdmin):
+    """Read-only: staff see which search index answers questions and when it was built."""
+
+    list_display = ("pk", "status", "documents", "revision", "encoders", "build_seconds", "activated_at")
+    list_filter = ("status",)

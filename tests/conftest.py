@@ -1,4 +1,4 @@
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -6,6 +6,8 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from faq.models import Department
+from faq.retrieval import vectorstore
+from faq.retrieval.index import forget_loaded_index
 from tests.factories import DepartmentFactory, StaffUserFactory
 
 WriteFile = Callable[..., Path]
@@ -42,3 +44,18 @@ def faq_staff(db) -> User:
 def staff_client(client: Client, faq_staff: User) -> Client:
     client.force_login(faq_staff)
     return client
+
+
+@pytest.fixture
+def isolated_index(settings, tmp_path: Path) -> Iterator[Path]:
+    """This test's own chromadb directory, and no loaded index before or after.
+
+    What one test indexed can then never answer another test's question.
+    """
+    chroma_path = tmp_path / "chroma"
+    settings.CHROMA_PATH = chroma_path
+    settings.CHROMA_HOST = ""
+    forget_loaded_index()
+    yield chroma_path
+    forget_loaded_index()
+    vectorstore.forget_client(chroma_path)

@@ -37,11 +37,16 @@ class SearchResult:
     candidates: list[Candidate]
     warnings: list[str] = field(default_factory=list)
     generation: int | None = None
-    # A published FAQ, out of its validity dates (expired or not yet valid),
-    # that the first stage ranked above every FAQ returned: the question is
-    # about a rule that no longer (or not yet) applies, so it goes to that
-    # FAQ's department rather than to a neighbouring answer.
+    # When a published FAQ out of its validity dates (expired or not yet
+    # valid) ranks first among all published FAQs: that FAQ, and the ranking
+    # it leads. If the gate would have answered with it, the question is about
+    # a rule that no longer (or not yet) applies and goes to that FAQ's
+    # department rather than to a neighbouring answer.
     out_of_date_faq: int | None = None
+    with_out_of_date: list[Candidate] = field(default_factory=list)
+    # The question's informative words, and the share of them no FAQ uses.
+    query_tokens: int = 0
+    unknown_share: float = 0.0
 
 
 def document_of(faq: Faq) -> Document:
@@ -287,21 +292,31 @@ def search(query: str, *, limit: int = 10) -> SearchResult:
     snapshot, generation = current_snapshot()
     ranker = _ranker().for_signals(snapshot.signals)
 
-    ahead: list[int] = []
+    public: set[int] = set()
+    published: set[int] = set()
 
-    def keep(faq_ids: list[int]) -> set[int]:
-        allowed = set(faq_list_public().filter(pk__in=faq_ids).values_list("pk", flat=True))
-        for faq_id in faq_ids:
-            if faq_id in allowed:
-                break
-            ahead.append(faq_id)
-        return allowed
+    def keep_published(faq_ids: list[int]) -> set[int]:
+        found = Faq.objects.filter(pk__in=faq_ids, status=FaqStatus.PUBLISHED)
+        published.update(found.values_list("pk", flat=True))
+        public.update(faq_list_public().filter(pk__in=faq_ids).values_list("pk", flat=True))
+        return published
 
-    candidates = rank(snapshot, snapshot.score(query), ranker, keep=keep, limit=limit)
+    scores = snapshot.score(query)
+    ranked = rank(snapshot, scores, ranker, keep=keep_published, limit=limit)
     out_of_date = None
-    if ahead:
-        published = Faq.objects.filter(pk__in=ahead, status=FaqStatus.PUBLISHED).values_list("pk", flat=True)
-        out_of_date = next((faq_id for faq_id in ahead if faq_id in set(published)), None)
+    with_out_of_date: list[Candidate] = []
+    if ranked and ranked[0].faq_id not in public:
+        out_of_date, with_out_of_date = ranked[0].faq_id, ranked
+        candidates = rank(snapshot, scores, ranker, keep=lambda ids: public & set(ids), limit=limit)
+    else:
+        candidates = [c for c in ranked if c.faq_id in public]
+    unknown = sum(1 for token in scores.tokens if token not in snapshot.idf)
     return SearchResult(
-        candidates=candidates, warnings=list(snapshot.warnings), generation=generation, out_of_date_faq=out_of_date
+        candidates=candidates,
+        warnings=list(snapshot.warnings),
+        generation=generation,
+        out_of_date_faq=out_of_date,
+        with_out_of_date=with_out_of_date,
+        query_tokens=len(scores.tokens),
+        unknown_share=unknown / len(scores.tokens) if scores.tokens else 0.0,
     )

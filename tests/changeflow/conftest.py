@@ -1,22 +1,17 @@
 """Fixtures for the change-request flow: department editors, reviewers and a helper that makes a change."""
 
 import datetime
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any, Protocol
 
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth.models import User
 from django.test import Client
-from pytest_django.fixtures import Settings
 
 from changeflow import services
 from changeflow.models import ChangeKind, ChangeRequest, DepartmentMember
 from changeflow.staff import department_editor_group_ensure
 from faq.models import Department, Faq
-from faq.retrieval import vectorstore
-from faq.retrieval.index import forget_loaded_index
 from faq.selectors import today_local
 from tests.factories import FaqFactory, StaffUserFactory, UserFactory
 
@@ -109,15 +104,3 @@ def make_change(kankyo: Department, editor: User, fee_faq: Faq) -> MakeChange:
         return services.change_create(user=user or editor, submit=submit, **fields)
 
     return make
-
-
-@pytest.fixture
-def isolated_index(settings: Settings, tmp_path: Path) -> Iterator[Path]:
-    """A chromadb of this test's own and no loaded index before or after (as in tests/faq/retrieval)."""
-    chroma_path = tmp_path / "chroma"
-    settings.CHROMA_PATH = chroma_path
-    settings.CHROMA_HOST = ""
-    forget_loaded_index()
-    yield chroma_path
-    forget_loaded_index()
-    vectorstore.forget_client(chroma_path)

@@ -19,14 +19,12 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from playwright.sync_api import Browser, BrowserContext, Page, Response, expect, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
-from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
 
 from changeflow.models import ChangeRequest, ChangeStatus, DepartmentMember
 from changeflow.staff import department_editor_group_ensure
 from faq.models import Department, Faq, IndexedDocument, IndexGeneration, IndexStatus
-from faq.retrieval import vectorstore
-from faq.retrieval.index import forget_loaded_index, index_rebuild, search
+from faq.retrieval.index import index_rebuild, search
 from faq.selectors import today_local
 from tests.factories import STAFF_PASSWORD, FaqFactory, UserFactory
 
@@ -68,18 +66,6 @@ def chromium() -> Iterator[Browser]:
             yield browser
         finally:
             browser.close()
-
-
-@pytest.fixture
-def search_index(settings: Settings, tmp_path: Path) -> Iterator[Path]:
-    """The real search index (chromadb and encoders) in this test's own directory."""
-    chroma_path = tmp_path / "chroma"
-    settings.CHROMA_PATH = chroma_path
-    settings.CHROMA_HOST = ""
-    forget_loaded_index()
-    yield chroma_path
-    forget_loaded_index()
-    vectorstore.forget_client(chroma_path)
 
 
 def new_page(browser: Browser, server_errors: list[str]) -> tuple[BrowserContext, Page]:
@@ -133,7 +119,7 @@ def publish_command_at(moment: datetime.datetime) -> str:
 @pytest.mark.django_db(transaction=True)
 def test_fee_change_in_browser_submitted_approved_and_published_on_its_date(
     live_server: LiveServer,
-    search_index: Path,
+    isolated_index: Path,
     kankyo: Department,
     faq_staff: User,
     monkeypatch: pytest.MonkeyPatch,

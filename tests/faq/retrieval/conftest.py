@@ -4,27 +4,19 @@ Every test gets its own chromadb directory and no cached snapshot, so what
 one test indexed can never answer another test's question.
 """
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from faq.models import Department, Faq
-from faq.retrieval import vectorstore
-from faq.retrieval.index import SearchResult, forget_loaded_index, search
+from faq.retrieval.index import SearchResult, search
 from tests.factories import DepartmentFactory, FaqFactory
 
 
 @pytest.fixture(autouse=True)
-def isolated_index(settings, tmp_path: Path) -> Iterator[Path]:
-    """Point the vector store at this test's own directory; start and end with no loaded index."""
-    chroma_path = tmp_path / "chroma"
-    settings.CHROMA_PATH = chroma_path
-    settings.CHROMA_HOST = ""
-    forget_loaded_index()
-    yield chroma_path
-    forget_loaded_index()
-    vectorstore.forget_client(chroma_path)
+def isolated_index(isolated_index: Path) -> Path:
+    """Every retrieval test gets its own chromadb directory (the root fixture), even without asking."""
+    return isolated_index
 
 
 # (external_id, department code, question, answer, alternate questions)

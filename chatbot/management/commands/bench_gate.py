@@ -1,0 +1,126 @@
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from faq.retrieval.benchmark import load_localgovfaq, split_queries
+
+
+def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
+    path.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
+
+
+class Command(BaseCommand):
+    help = (
+        "The gate benchmark on LocalgovFAQ, in a throw-away installation: import the FAQs with import_faq, "
+        "build the index, calibrate the gate on the dev split plus the odd lines of an out-of-scope case "
+        "file, and evaluate on the test split plus the even lines. Prints the measures of CONTRACTS "
+        "section 3 (with --json, one object on the last line). Nothing touches this installation's data."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--localgovfaq", type=Path, required=True, metavar="DIR")
+        parser.add_argument(
+            "--oos",
+            type=Path,
+            default=Path(settings.BASE_DIR) / "faq" / "sample_data" / "cases" / "oos.jsonl",
+            metavar="FILE",
+            help="Out-of-scope cases (answerable false); default: the sample town's.",
+        )
+        parser.add_argument("--target-wrong-rate", type=float, default=0.05)
+        parser.add_argument("--json", action="store_true")
+        parser.add_argument("--keep", action="store_true", help="Keep the temporary installation and print its path.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        directory: Path = options["localgovfaq"]
+        if not (directory / "corpus.json").is_file():
+            raise CommandError(f"{directory} has no corpus.json (expected the LocalgovFAQ JSON files)")
+        documents, queries = load_localgovfaq(directory)
+        oos = [json.loads(line) for line in options["oos"].read_text(encoding="utf-8").splitlines() if line.strip()]
+        work = Path(tempfile.mkdtemp(prefix="faq-bench-gate-"))
+        _write_jsonl(
+            work / "faqs.jsonl",
+            [{"external_id": f"L-{d.faq_id}", "question": d.question, "answer": d.answer} for d in documents],
+        )
+
+        def cases(split: str) -> list[dict[str, Any]]:
+            return [
+                {
+                    "id": f"q{q.query_id}",
+                    "query": q.text,
+                    "relevant_ids": [f"L-{doc}" for doc in sorted(q.relevant)],
+                    "answerable": True,
+                    "lang": "ja",
+                }
+                for q in split_queries(queries, split)
+            ]
+
+        _write_jsonl(work / "calibrate.jsonl", cases("dev") + oos[0::2])
+        _write_jsonl(work / "measure.jsonl", cases("test") + oos[1::2])
+        env = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "CHROMA_HOST")}
+        env |= {"DATA_DIR": str(work / "data"), "DJANGO_SETTINGS_MODULE": "chatbot.settings"}
+        manage = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py")]
+        timings: dict[str, float] = {}
+
+        def run(name: str, *arguments: str) -> str:
+            started = time.perf_counter()
+            done = subprocess.run(
+                [*manage, *arguments], env=env, cwd=settings.BASE_DIR, capture_output=True, text=True, check=False
+            )
+            timings[name] = round(time.perf_counter() - started, 1)
+            if done.returncode != 0:
+                raise CommandError(f"{name} failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+            return done.stdout
+
+        run("migrate", "migrate", "--noinput", "-v", "0")
+        run(
+            "import",
+            "import_faq",
+            str(work / "faqs.jsonl"),
+            "--publish",
+            "--department-default",
+            "総合案内",
+            "--create-departments",
+        )
+        run("index", "rebuild_index", "-v", "0")
+        calibration = run(
+            "calibrate",
+            "calibrate_gate",
+            "--cases",
+            str(work / "calibrate.jsonl"),
+            "--target-wrong-rate",
+            str(options["target_wrong_rate"]),
+            "-v",
+            "0",
+        )
+        measured = json.loads(
+            run("evaluate", "evaluate", "--cases", str(work / "measure.jsonl"), "--json", "--no-log", "-v", "0")
+            .strip()
+            .splitlines()[-1]
+        )
+        result = {
+            "benchmark": "LocalgovFAQ (A+B) + out-of-scope cases",
+            "calibrated_on": f"dev split ({len(cases('dev'))}) + {len(oos[0::2])} out-of-scope",
+            "measured_on": f"test split ({len(cases('test'))}) + {len(oos[1::2])} out-of-scope",
+            **measured,
+            "seconds": timings,
+        }
+        if not options["json"]:
+            self.stdout.write(calibration)
+            for key, value in result.items():
+                self.stdout.write(f"{key:>18}  {value}")
+        else:
+            self.stdout.write(json.dumps(result, ensure_ascii=False))
+        if options["keep"]:
+            self.stderr.write(f"kept: {work}")
+        else:
+            import shutil
+
+            shutil.rmtree(work, ignore_errors=True)

@@ -1,0 +1,87 @@
+import json
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from tqdm import tqdm
+
+from chatbot.calibration import calibrate, cases_read, cases_split, observe
+from chatbot.models import GateConfig
+from chatbot.services import gate_config_create
+
+
+class Command(BaseCommand):
+    help = (
+        "Choose the confidence gate from labelled cases (CONTRACTS section 3): fit how likely the first "
+        "candidate and the offered choices are right, then pick the thresholds that resolve the most "
+        "questions while answered-but-wrong stays under the target. Prints the risk/coverage table and "
+        "stores the result as a new, active gate version (unless --dry-run)."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--cases", type=Path, required=True, metavar="FILE", nargs="+")
+        parser.add_argument("--target-wrong-rate", type=float, default=0.05)
+        parser.add_argument("--max-clarify", type=float, default=0.30, help="Largest share of clarify outcomes.")
+        parser.add_argument(
+            "--min-oos-handoff", type=float, default=0.85, help="Smallest share of non-answerable cases handed off."
+        )
+        parser.add_argument(
+            "--split", choices=["all", "odd", "even"], default="all", help="Use every case, or every other line."
+        )
+        parser.add_argument("--dry-run", action="store_true", help="Print the table, store nothing.")
+        parser.add_argument("--note", default="")
+        parser.add_argument(
+            "--if-uncalibrated", action="store_true", help="Do nothing if a calibrated gate version exists (make run)."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["if_uncalibrated"] and GateConfig.objects.filter(kind="logistic").exists():
+            self.stdout.write("a calibrated gate exists; nothing to do")
+            return
+        target = options["target_wrong_rate"]
+        if not 0.0 <= target <= 1.0:
+            raise CommandError("--target-wrong-rate must be between 0 and 1")
+        cases = []
+        for path in options["cases"]:
+            try:
+                cases += cases_split(cases_read(path), options["split"])
+            except (OSError, ValueError) as exc:
+                raise CommandError(f"{path}: {exc}") from exc
+        if not cases:
+            raise CommandError("no cases")
+        with tqdm(total=len(cases), desc="cases", unit="case", disable=options["verbosity"] < 1) as bar:
+            observed = observe(cases, progress=bar.update)
+        parameters, table = calibrate(
+            observed,
+            target_wrong_rate=target,
+            max_clarify=options["max_clarify"],
+            min_oos_handoff=options["min_oos_handoff"],
+        )
+        chosen = parameters["thresholds"]
+        self.stdout.write("answer_threshold  answered  wrong_answer_rate  clarify_share  resolved  oos_handoff")
+        for row in table:
+            mark = " <" if row["answer_threshold"] == chosen["answer"] else ""
+            self.stdout.write(
+                f"{row['answer_threshold']:>16.4f}  {row['answered']:>8.3f}  {row['wrong_answer_rate']:>17.3f}  "
+                f"{row['clarify_share']:>13.3f}  {row['resolved']:>8.3f}  {row['oos_handoff']:>11.3f}{mark}"
+            )
+        summary = next(row for row in table if row["answer_threshold"] == chosen["answer"])
+        self.stdout.write(f"chosen: {json.dumps(chosen)}  {json.dumps(summary)}")
+        if options["dry_run"]:
+            return
+        config = gate_config_create(
+            kind="logistic",
+            parameters=parameters,
+            calibration={
+                "cases": [str(path) for path in options["cases"]],
+                "split": options["split"],
+                "n": len(cases),
+                "target_wrong_rate": target,
+                "max_clarify": options["max_clarify"],
+                "min_oos_handoff": options["min_oos_handoff"],
+                "chosen": summary,
+                "table": table,
+            },
+            note=options["note"] or f"calibrate_gate on {len(cases)} cases",
+        )
+        self.stdout.write(self.style.SUCCESS(f"gate version {config.pk} is now active"))

@@ -1,0 +1,118 @@
+"""The chat domain's records: every turn, and the versions of the confidence gate."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from faq.models import Department
+
+
+class Outcome(models.TextChoices):
+    ANSWER = "answer", _("Answered")
+    CLARIFY = "clarify", _("Clarify")
+    HANDOFF = "handoff", _("Handed off")
+    REJECTED = "rejected", _("Rejected")
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("Web widget")
+    API = "api", _("API")
+    CLI = "cli", _("Command line")
+    EVAL = "eval", _("Evaluation")
+
+
+class TurnStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    COMPLETED = "completed", _("Completed")
+    ABANDONED = "abandoned", _("Abandoned")
+
+
+class FailureClass(models.TextChoices):
+    """Why a turn did not end in a confident answer; "unanswered" is a filter on this closed list."""
+
+    NONE = "", _("None")
+    INVALID_INPUT = "invalid_input", _("Invalid input")
+    NO_CANDIDATES = "no_candidates", _("No matching FAQ")
+    LOW_CONFIDENCE = "low_confidence", _("Low confidence")
+    CLOSE_CANDIDATES = "close_candidates", _("Close candidates")
+    OUT_OF_DATE = "out_of_date", _("Only an expired FAQ matches")
+    VECTOR_STORE_UNAVAILABLE = "vector_store_unavailable", _("Vector store unavailable (lexical only)")
+    RETRIEVAL_ERROR = "retrieval_error", _("Retrieval failed")
+    INTERNAL_ERROR = "internal_error", _("Internal error")
+
+
+class GateConfig(models.Model):
+    """One version of the gate's model and thresholds; exactly one is active, every turn records its version."""
+
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    is_active = models.BooleanField(_("active"), default=False)
+    kind = models.CharField(_("kind"), max_length=16, default="thresholds")
+    parameters = models.JSONField(_("parameters"), default=dict)
+    calibration = models.JSONField(_("calibration"), default=dict, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("gate configuration")
+        verbose_name_plural = _("gate configurations")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["is_active"], condition=Q(is_active=True), name="chatbot_one_active_gate")
+        ]
+
+    def __str__(self) -> str:
+        return f"v{self.pk} ({self.kind})"
+
+
+class Turn(models.Model):
+    """One question and what the resident got. Written once: pending before the slow work, completed after."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=128, unique=True)
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    status = models.CharField(_("status"), max_length=16, choices=TurnStatus.choices, default=TurnStatus.PENDING)
+    created_at = models.DateTimeField(_("asked"), auto_now_add=True, db_index=True)
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    question = models.TextField(_("question (redacted)"))
+    redacted_kinds = models.JSONField(_("personal data removed"), default=list, blank=True)
+    lang = models.CharField(_("language"), max_length=8, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, blank=True, db_index=True)
+    failure_class = models.CharField(
+        _("failure class"), max_length=32, choices=FailureClass.choices, blank=True, db_index=True
+    )
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("department"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="turns",
+    )
+    gate = models.ForeignKey(
+        GateConfig, verbose_name=_("gate version"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    candidates = models.JSONField(_("candidates"), default=list, blank=True)
+    gate_features = models.JSONField(_("gate features"), default=dict, blank=True)
+    faq_versions = models.JSONField(_("FAQ versions used"), default=list, blank=True)
+    answer = models.TextField(_("answer"), blank=True)
+    latency_ms = models.JSONField(_("latency per step (ms)"), default=dict, blank=True)
+    total_ms = models.FloatField(_("total latency (ms)"), null=True, blank=True)
+    response = models.JSONField(_("response"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("turn")
+        verbose_name_plural = _("turns")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.outcome}"
