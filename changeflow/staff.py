@@ -38,7 +38,8 @@ def faq_admin_group_ensure() -> Group:
     )
     # The turn log and the gate versions (reading turns, activating a gate version).
     chat = Permission.objects.filter(
-        content_type__app_label="chatbot", codename__in=["view_turn", "view_gateconfig", "change_gateconfig"]
+        content_type__app_label="chatbot",
+        codename__in=["view_turn", "view_gateconfig", "change_gateconfig", "view_feedback"],
     )
     group.permissions.set([*permissions, *reviewing, *chat])
     return group

@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from chatbot.models import GateConfig, Turn
+from chatbot.models import Feedback, GateConfig, Turn
 from chatbot.services import gate_config_activate
 from faq.admin import ReadOnlyAdmin
 
@@ -64,3 +64,14 @@ class GateConfigAdmin(ReadOnlyAdmin):
         if not request.user.has_perm("chatbot.change_gateconfig"):
             actions.pop("activate", None)
         return actions
+
+
+@admin.register(Feedback)
+class FeedbackAdmin(ReadOnlyAdmin):
+    """Residents' "helpful / not helpful" with their (redacted) comments, linked to the turn."""
+
+    list_display = ["created_at", "helpful", "comment", "turn"]
+    list_filter = ["helpful"]
+    date_hierarchy = "created_at"
+    search_fields = ["comment", "turn__question"]
+    readonly_fields = ["turn", "helpful", "comment", "created_at", "updated_at"]

@@ -80,6 +80,7 @@ class Turn(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     idempotency_key = models.CharField(_("idempotency key"), max_length=128, unique=True)
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    session_id = models.CharField(_("conversation"), max_length=100, blank=True, db_index=True)
     status = models.CharField(_("status"), max_length=16, choices=TurnStatus.choices, default=TurnStatus.PENDING)
     created_at = models.DateTimeField(_("asked"), auto_now_add=True, db_index=True)
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
@@ -116,3 +117,21 @@ class Turn(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.outcome}"
+
+
+class Feedback(models.Model):
+    """A resident's "helpful / not helpful" on one turn, with an optional (redacted) comment; the last one counts."""
+
+    turn = models.OneToOneField(Turn, verbose_name=_("turn"), on_delete=models.CASCADE, related_name="feedback")
+    helpful = models.BooleanField(_("helpful"))
+    comment = models.TextField(_("comment (redacted)"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("feedback")
+        verbose_name_plural = _("feedback")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{'+' if self.helpful else '-'} {self.turn_id}"

@@ -28,7 +28,7 @@ from faq.models import Department, Faq
 from faq.retrieval.index import SearchResult, search
 from faq.retrieval.ranker import Candidate
 from faq.retrieval.text import mostly_latin
-from faq.selectors import department_general_reception
+from faq.selectors import department_general_reception, faq_list_public
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +53,7 @@ class Step:
     confidence: float = 0.0
     department: Department | None = None
     latency_ms: dict[str, float] = field(default_factory=dict)
+    chosen_faq: int | None = None  # picked by the resident from a clarify choice
 
 
 def question_problem(question: str, lang: str | None) -> str | None:
@@ -119,6 +120,9 @@ def _gate(step: Step) -> None:
     assert step.result is not None
     step.gate = gate_active()
     kind, parameters = (step.gate.kind, step.gate.parameters) if step.gate else ("thresholds", {})
+    if _chosen(step):
+        _timed(step, "gate", started)
+        return
     if step.result.out_of_date_faq is not None:
         # Would the gate have answered with the expired (or not yet valid) FAQ?
         # Then the question is about that rule: its department takes it.
@@ -145,6 +149,21 @@ def _gate(step: Step) -> None:
         top = Faq.objects.select_related("department").filter(pk=step.result.candidates[0].faq_id).first()
         step.department = top.department if top else None
     _timed(step, "gate", started)
+
+
+def _chosen(step: Step) -> bool:
+    """The resident picked this FAQ from the choices offered: answer it if residents may see it today."""
+    assert step.result is not None
+    if step.chosen_faq is None or not faq_list_public().filter(pk=step.chosen_faq).exists():
+        return False
+    candidates = step.result.candidates
+    picked = next((c for c in candidates if c.faq_id == step.chosen_faq), None)
+    if picked is None:
+        picked = Candidate(faq_id=step.chosen_faq, score=1.0, fused=0.0, signals={})
+    step.result.candidates = [picked, *(c for c in candidates if c.faq_id != step.chosen_faq)]
+    step.outcome, step.failure_class, step.confidence = Outcome.ANSWER, FailureClass.NONE, 1.0
+    step.features = {"chosen_by_resident": 1.0}
+    return True
 
 
 def _contact(department: Department | None) -> dict[str, str] | None:
@@ -225,12 +244,27 @@ def _compose(step: Step, question_id: str | None, turn: Turn) -> tuple[dict[str,
     return response, [versions[faq.pk] for faq in used if faq.pk in versions]
 
 
-def _claim(key: str, channel: str, redacted: str, kinds: list[str], lang: str) -> tuple[Turn, bool]:
+class IdempotencyConflict(Exception):
+    """The idempotency key was already used for a different question."""
+
+    def __init__(self, turn: Turn) -> None:
+        super().__init__(f"idempotency key already used by turn {turn.pk}")
+        self.turn = turn
+
+
+def _claim(
+    key: str, channel: str, redacted: str, kinds: list[str], lang: str, session_id: str = ""
+) -> tuple[Turn, bool]:
     """The pending row, in its own transaction; (existing turn, False) when the key was seen before."""
     try:
         with transaction.atomic():
             return Turn.objects.create(
-                idempotency_key=key, channel=channel, question=redacted, redacted_kinds=kinds, lang=lang
+                idempotency_key=key,
+                channel=channel,
+                question=redacted,
+                redacted_kinds=kinds,
+                lang=lang,
+                session_id=session_id[:100],
             ), True
     except IntegrityError:
         return Turn.objects.get(idempotency_key=key), False
@@ -244,8 +278,14 @@ def turn_ask(
     idempotency_key: str | None = None,
     question_id: str | None = None,
     log: bool = True,
+    chosen_faq: int | None = None,
+    session_id: str = "",
 ) -> dict[str, Any]:
-    """Answer one question and log it exactly once (`log=False`: evaluation runs that leave no row)."""
+    """Answer one question and log it exactly once (`log=False`: evaluation runs that leave no row).
+
+    Raises IdempotencyConflict when the key was used for another question;
+    for any question text it never raises otherwise.
+    """
     started = time.perf_counter()
     text = question if isinstance(question, str) else ""
     redaction = redact(text[: settings.CHAT_MAX_QUESTION_CHARS * 4])
@@ -255,12 +295,16 @@ def turn_ask(
     key = idempotency_key or f"{channel}:{uuid.uuid4()}"
     if log:
         # NUL cannot be stored in a PostgreSQL text column (the question is refused anyway).
-        turn, created = _claim(key, channel, redaction.text.replace("\x00", ""), list(redaction.kinds), turn_lang)
+        turn, created = _claim(
+            key, channel, redaction.text.replace("\x00", ""), list(redaction.kinds), turn_lang, session_id
+        )
         if not created:
+            if turn.question != redaction.text.replace("\x00", ""):
+                raise IdempotencyConflict(turn)
             return _replay(turn)
     else:
         turn = Turn(idempotency_key=key, channel=channel)
-    step = Step(question=text, lang=turn_lang, latency_ms={"redact": round(redacted_ms, 2)})
+    step = Step(question=text, lang=turn_lang, latency_ms={"redact": round(redacted_ms, 2)}, chosen_faq=chosen_faq)
     versions: list[int] = []
     try:
         if problem:

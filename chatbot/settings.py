@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
+    "corsheaders",
     "simple_history",
     "django_q",
     "chatbot",
@@ -64,6 +66,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "chatbot.middleware.JapaneseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -150,6 +154,40 @@ REST_FRAMEWORK: dict[str, object] = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": [],
     "UNAUTHENTICATED_USER": None,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Town FAQ chatbot API",
+    "DESCRIPTION": "The public chat API: ask a question, send feedback (CONTRACTS section 4).",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+# Public chat API. Sites other than this one that may embed the widget (scheme://host[:port]).
+CHAT_ALLOWED_ORIGINS = env.list("CHAT_ALLOWED_ORIGINS", default=[])
+CHAT_RATE_LIMIT_PER_MINUTE = env.int("CHAT_RATE_LIMIT_PER_MINUTE", default=60)
+CHAT_MAX_BODY_BYTES = env.int("CHAT_MAX_BODY_BYTES", default=16 * 1024)
+RATE_LIMIT_TRUST_PROXY = env.bool("RATE_LIMIT_TRUST_PROXY", default=False)
+CORS_ALLOWED_ORIGINS = CHAT_ALLOWED_ORIGINS
+CORS_URLS_REGEX = r"^/api/v1/(chat|feedback)$"
+CORS_ALLOW_HEADERS = ["content-type", "idempotency-key", "x-chat-client", "accept-language"]
+CORS_ALLOW_METHODS = ["POST", "OPTIONS"]
+CORS_ALLOW_CREDENTIALS = False
+
+# Content-Security-Policy on every page: nothing from other origins, no inline script or style.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'self'"],
+    }
 }
 
 # The town this installation serves; shown on public pages and in admin.

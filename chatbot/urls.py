@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from chatbot import views
+from chatbot import health, views
 
 admin.site.site_header = _("Town FAQ administration")
 admin.site.site_title = _("Town FAQ administration")
@@ -11,6 +11,9 @@ admin.site.index_title = _("Administration")
 urlpatterns = [
     path("", views.home, name="home"),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("chatbot.api_urls")),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("changes/", include("changeflow.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("faq/", include("faq.urls")),

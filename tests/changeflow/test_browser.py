@@ -7,8 +7,6 @@ downloads are never used. Without Chromium the test fails: it never skips.
 
 import datetime
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from io import StringIO
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -17,8 +15,7 @@ import pytest
 import time_machine
 from django.contrib.auth.models import User
 from django.core.management import call_command
-from playwright.sync_api import Browser, BrowserContext, Page, Response, expect, sync_playwright
-from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Browser, BrowserContext, Page, Response, expect
 from pytest_django.live_server_helper import LiveServer
 
 from changeflow.models import ChangeRequest, ChangeStatus, DepartmentMember
@@ -26,19 +23,9 @@ from changeflow.staff import department_editor_group_ensure
 from faq.models import Department, Faq, IndexedDocument, IndexGeneration, IndexStatus
 from faq.retrieval.index import index_rebuild, search
 from faq.selectors import today_local
+from tests.browser import chromium
 from tests.factories import STAFF_PASSWORD, FaqFactory, UserFactory
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 TOKYO = ZoneInfo("Asia/Tokyo")
 TIMEOUT_MS = 15_000
 
@@ -46,26 +33,6 @@ QUESTION = "粗大ごみの処理手数料はいくらですか。"
 OLD_ANSWER = "粗大ごみの処理手数料は1点につき500円です。処理券をコンビニエンスストアで購入し、品物に貼ってください。"
 NEW_ANSWER = "粗大ごみの処理手数料は1点につき700円です。処理券をコンビニエンスストアで購入し、品物に貼ってください。"
 QUERY = "粗大ごみの手数料"
-
-
-@contextmanager
-def chromium() -> Iterator[Browser]:
-    """Debian's Chromium under Playwright; a missing or broken browser fails the test with the fix."""
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"Chromium is not installed at {CHROMIUM}: the browser test cannot run. "
-            "Run `make browser` (apt-get install chromium) first; `make test` does it for you.",
-            pytrace=False,
-        )
-    with sync_playwright() as playwright:
-        try:
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        except PlaywrightError as exc:
-            pytest.fail(f"Chromium at {CHROMIUM} did not start under Playwright: {exc}", pytrace=False)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def new_page(browser: Browser, server_errors: list[str]) -> tuple[BrowserContext, Page]:

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from chatbot import messages
 from chatbot.models import Channel, FailureClass, GateConfig, Outcome, Turn, TurnStatus
-from chatbot.services import turn_ask
+from chatbot.services import IdempotencyConflict, turn_ask
 from faq.models import Department, Faq
 from faq.retrieval import vectorstore
 from faq.retrieval.index import forget_loaded_index
@@ -159,12 +159,13 @@ def test_confusable_question_clarifies_between_both_or_answers_right(
 def test_repeated_idempotency_key_gives_the_stored_response_and_one_row(town: dict[str, Faq]) -> None:
     first = turn_ask(question="住民票の写しが欲しい", idempotency_key="web:abc-123")
     again = turn_ask(question="住民票の写しが欲しい", idempotency_key="web:abc-123")
-    # Even a different question under the same key is the same turn (a retried request).
-    other_text = turn_ask(question="犬の登録", idempotency_key="web:abc-123")
+    # A different question under the same key is refused (the API answers 409), never a second row.
+    with pytest.raises(IdempotencyConflict) as conflict:
+        turn_ask(question="犬の登録", idempotency_key="web:abc-123")
 
     assert first["outcome"] == Outcome.ANSWER
     assert again == first
-    assert other_text == first
+    assert str(conflict.value.turn.pk) == first["turn_id"]
     turn = Turn.objects.get()
     assert str(turn.pk) == first["turn_id"]
     assert turn.idempotency_key == "web:abc-123"

@@ -1,0 +1,80 @@
+"""Liveness and readiness for load balancers and monitors (CONTRACTS section 4)."""
+
+import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import DatabaseError, connection
+from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from faq.models import IndexGeneration, IndexStatus
+from faq.retrieval import vectorstore
+from faq.retrieval.encoders import configured_encoders
+
+
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """The process is alive (no dependency is checked)."""
+    return JsonResponse({"status": "ok"})
+
+
+def _database() -> dict[str, Any]:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return {"status": "ok", "engine": connection.vendor}
+    except DatabaseError as exc:
+        return {"status": "error", "detail": exc.__class__.__name__}
+
+
+def _indexes() -> tuple[dict[str, Any], dict[str, Any]]:
+    generation = IndexGeneration.objects.filter(status=IndexStatus.ACTIVE).first()
+    if generation is None:
+        detail = "no index built; lexical search from the database (run rebuild_index)"
+        return {"status": "degraded", "detail": detail}, {"status": "degraded", "detail": detail}
+    lexical = {"status": "ok", "generation": generation.pk, "documents": generation.documents}
+    counts: dict[str, int] = {}
+    try:
+        for encoder in configured_encoders():
+            name = vectorstore.collection_name(generation.collection_prefix, encoder.name)
+            counts[encoder.name] = vectorstore.VectorCollection(vectorstore.client(), name).count()
+    except Exception as exc:
+        return lexical, {"status": "degraded", "detail": f"vector store unavailable: {exc.__class__.__name__}"}
+    empty = [name for name, count in counts.items() if count == 0]
+    dense = {"status": "degraded" if empty else "ok", "vectors": counts}
+    return lexical, dense
+
+
+def _task_cluster() -> dict[str, Any]:
+    """Whether the cluster keeps its schedules (publication runs every minute): none overdue by 3 minutes."""
+    from django_q.models import Schedule
+
+    schedules = Schedule.objects.exclude(next_run=None)
+    if not schedules.exists():
+        return {"status": "unknown", "detail": "no schedules"}
+    overdue = schedules.filter(next_run__lt=timezone.now() - datetime.timedelta(minutes=3)).order_by("next_run")
+    first = overdue.values_list("name", "next_run").first()
+    if first is None:
+        return {"status": "ok"}
+    # Chat is unaffected; queued work runs when the cluster is back.
+    return {"status": "stopped", "detail": f"{first[0]} was due at {first[1].isoformat()}"}
+
+
+@require_GET
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Each component's state; 503 only when questions cannot be answered at all (the database is down)."""
+    components: dict[str, Any] = {"database": _database()}
+    if components["database"]["status"] != "ok":
+        return JsonResponse({"status": "unavailable", "components": components}, status=503)
+    lexical, dense = _indexes()
+    components |= {
+        "lexical_index": lexical,
+        "vector_index": dense,
+        "encoder": {"status": "ok", "encoders": [path.rsplit(".", 1)[-1] for path in settings.RETRIEVAL_ENCODERS]},
+        "llm": {"status": "disabled"},
+        "task_cluster": _task_cluster(),
+    }
+    degraded = any(part["status"] in ("degraded", "error", "stopped") for part in components.values())
+    return JsonResponse({"status": "degraded" if degraded else "ok", "components": components})
