@@ -78,7 +78,7 @@ def best_resolved(rows: list[Observed], target: float, max_clarify: float = 0.30
 def test_calibrate_on_separable_cases_finds_the_known_best_gate() -> None:
     rows = separable_set()
 
-    parameters, table = calibrate(rows, target_wrong_rate=0.05)
+    parameters, table = calibrate(rows, target_wrong_rate=0.05, folds=0)
 
     m = measured(rows, parameters)
     assert m["wrong_answer_rate"] == 0.0
@@ -105,7 +105,7 @@ def test_calibrate_on_separable_cases_finds_the_known_best_gate() -> None:
 def test_calibrate_with_confident_mistakes_respects_the_target_and_resolves_the_most(target: float) -> None:
     rows = with_confident_mistakes()
 
-    parameters, _table = calibrate(rows, target_wrong_rate=target)
+    parameters, _table = calibrate(rows, target_wrong_rate=target, folds=0)
 
     m = measured(rows, parameters)
     assert m["wrong_answer_rate"] <= target
@@ -117,8 +117,8 @@ def test_calibrate_with_confident_mistakes_respects_the_target_and_resolves_the_
 def test_looser_target_answers_more() -> None:
     rows = with_confident_mistakes()
 
-    strict = measured(rows, calibrate(rows, target_wrong_rate=0.0)[0])
-    loose = measured(rows, calibrate(rows, target_wrong_rate=0.1)[0])
+    strict = measured(rows, calibrate(rows, target_wrong_rate=0.0, folds=0)[0])
+    loose = measured(rows, calibrate(rows, target_wrong_rate=0.1, folds=0)[0])
 
     assert strict["wrong_answer_rate"] == 0.0
     assert loose["answered"] > strict["answered"]
@@ -133,7 +133,7 @@ def test_limits_on_clarify_and_out_of_scope_are_kept() -> None:
         *(observed(s, top_right=False, choice_right=False, answerable=False) for s in np.linspace(0.40, 0.50, 10)),
     ]
 
-    parameters, _table = calibrate(rows, target_wrong_rate=0.05, min_oos_handoff=0.85)
+    parameters, _table = calibrate(rows, target_wrong_rate=0.05, min_oos_handoff=0.85, folds=0)
 
     m = measured(rows, parameters)
     assert m["oos_handoff"] >= 0.85
@@ -147,7 +147,7 @@ def test_impossible_target_hands_everything_off() -> None:
     rows = [observed(0.7, top_right=i % 2 == 0, choice_right=i % 2 == 0) for i in range(20)]
     rows += [observed(0.7, top_right=False, choice_right=False, answerable=False) for _ in range(4)]
 
-    parameters, table = calibrate(rows, target_wrong_rate=0.0)
+    parameters, table = calibrate(rows, target_wrong_rate=0.0, folds=0)
 
     assert parameters["thresholds"]["answer"] == 1.01
     assert parameters["thresholds"]["clarify"] == 1.01
@@ -207,3 +207,29 @@ def test_cases_read_names_the_bad_line(tmp_path: Path, bad: str) -> None:
 
     with pytest.raises(ValueError, match=r"^line 3: "):
         cases_read(path)
+
+
+def test_cross_fitted_thresholds_hold_out_of_fold_and_models_are_the_fold_average() -> None:
+    """The default: thresholds chosen on out-of-fold probabilities, stored models averaged over the folds."""
+    rows = with_confident_mistakes() * 2  # 84 cases: five folds of 16-17
+
+    parameters, table = calibrate(rows, target_wrong_rate=0.05)
+    in_sample, _ = calibrate(rows, target_wrong_rate=0.05, folds=0)
+
+    chosen = next(r for r in table if r["answer_threshold"] == parameters["thresholds"]["answer"])
+    # The table is the out-of-fold estimate the thresholds were chosen on: it meets the limits.
+    assert chosen["wrong_answer_rate"] <= 0.05
+    assert chosen["clarify_share"] <= 0.30
+    assert chosen["oos_handoff"] >= 0.85
+    assert chosen["resolved"] > 0.3  # it still answers or offers choices, not only hands off
+    # Averaging five models fitted on 4/5 of the cases gives other coefficients than one fitted on all.
+    assert parameters["answer"]["coef"] != in_sample["answer"]["coef"]
+    top = FEATURES.index("top_score")
+    assert parameters["answer"]["coef"][top] > 0  # still: the higher the score, the likelier right
+    assert measured(rows, parameters)["wrong_answer_rate"] <= 0.05
+
+
+def test_too_few_cases_for_folds_fit_once() -> None:
+    rows = separable_set()[:8]
+
+    assert calibrate(rows, target_wrong_rate=0.05)[0] == calibrate(rows, target_wrong_rate=0.05, folds=0)[0]

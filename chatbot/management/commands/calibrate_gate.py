@@ -31,6 +31,12 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="Print the table, store nothing.")
         parser.add_argument("--note", default="")
         parser.add_argument(
+            "--folds",
+            type=int,
+            default=5,
+            help="Choose thresholds on out-of-fold probabilities from this many folds (0: on the fitted model's own).",
+        )
+        parser.add_argument(
             "--if-uncalibrated", action="store_true", help="Do nothing if a calibrated gate version exists (make run)."
         )
 
@@ -56,6 +62,7 @@ class Command(BaseCommand):
             target_wrong_rate=target,
             max_clarify=options["max_clarify"],
             min_oos_handoff=options["min_oos_handoff"],
+            folds=options["folds"],
         )
         chosen = parameters["thresholds"]
         self.stdout.write("answer_threshold  answered  wrong_answer_rate  clarify_share  resolved  oos_handoff")
@@ -79,6 +86,7 @@ class Command(BaseCommand):
                 "target_wrong_rate": target,
                 "max_clarify": options["max_clarify"],
                 "min_oos_handoff": options["min_oos_handoff"],
+                "folds": options["folds"],
                 "chosen": summary,
                 "table": table,
             },
