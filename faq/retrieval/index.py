@@ -17,15 +17,15 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F, Max
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Max
 from django.utils import timezone
 
+from faq import selectors
 from faq.models import Faq, FaqStatus, IndexedDocument, IndexGeneration, IndexStatus
 from faq.retrieval import vectorstore
 from faq.retrieval.encoders import Encoder, configured_encoders
 from faq.retrieval.engine import Document, DocumentTokens, Snapshot, build_snapshot, work_units
 from faq.retrieval.ranker import Candidate, Ranker, rank
-from faq.selectors import faq_list_public
 
 logger = logging.getLogger(__name__)
 _lock = threading.Lock()
@@ -296,9 +296,15 @@ def search(query: str, *, limit: int = 10) -> SearchResult:
     published: set[int] = set()
 
     def keep_published(faq_ids: list[int]) -> set[int]:
-        found = Faq.objects.filter(pk__in=faq_ids, status=FaqStatus.PUBLISHED)
-        published.update(found.values_list("pk", flat=True))
-        public.update(faq_list_public().filter(pk__in=faq_ids).values_list("pk", flat=True))
+        # One query on the question path: published FAQs, each marked valid today or not.
+        valid_today = selectors.faq_valid_on_q(selectors.today_local())
+        found = Faq.objects.filter(pk__in=faq_ids, status=FaqStatus.PUBLISHED).annotate(
+            valid_today=ExpressionWrapper(valid_today, output_field=BooleanField())
+        )
+        for faq_id, valid_today in found.values_list("pk", "valid_today"):
+            published.add(faq_id)
+            if valid_today:
+                public.add(faq_id)
         return published
 
     scores = snapshot.score(query)
