@@ -48,10 +48,11 @@ lint: install-dev
 typecheck: install-dev
 	$(BIN)/mypy
 
-# The browser test (tests/changeflow/test_browser.py) drives Debian's Chromium at
-# /usr/bin/chromium through Playwright; Playwright's own browser downloads are not used.
+# System tools the tests use: Debian's Chromium at /usr/bin/chromium, driven by
+# Playwright (its own browser downloads are not used), and pdftoppm (poppler-utils)
+# to check that the monthly PDF report renders.
 browser:
-	@test -x /usr/bin/chromium || { if [ "$$(id -u)" = 0 ]; then apt-get update && apt-get install -y --no-install-recommends chromium; else sudo apt-get update && sudo apt-get install -y --no-install-recommends chromium; fi; }
+	@{ test -x /usr/bin/chromium && test -x /usr/bin/pdftoppm; } || { if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; $$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends chromium poppler-utils; }
 
 pytest: install-dev browser
 	$(BIN)/pytest

@@ -41,7 +41,12 @@ def faq_admin_group_ensure() -> Group:
         content_type__app_label="chatbot",
         codename__in=["view_turn", "view_gateconfig", "change_gateconfig", "view_feedback"],
     )
-    group.permissions.set([*permissions, *reviewing, *chat])
+    # The monthly figures and the unanswered questions (acting on them needs the FAQ permissions above).
+    analytics = Permission.objects.filter(
+        content_type__app_label="analytics",
+        codename__in=["view_monthlyaggregate", "view_gapcluster", "view_gapaction"],
+    )
+    group.permissions.set([*permissions, *reviewing, *chat, *analytics])
     return group
 
 
@@ -50,8 +55,15 @@ def department_editor_group_ensure() -> Group:
     group, _created = Group.objects.get_or_create(name=DEPARTMENT_EDITOR_GROUP)
     group.permissions.set(
         Permission.objects.filter(
-            content_type__app_label__in=["faq", "changeflow"],
-            codename__in=["view_faq", "view_category", "view_department", "view_changerequest"],
+            content_type__app_label__in=["faq", "changeflow", "analytics"],
+            codename__in=[
+                "view_faq",
+                "view_category",
+                "view_department",
+                "view_changerequest",
+                "view_monthlyaggregate",
+                "view_gapcluster",
+            ],
         )
     )
     return group

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from faq.models import Department
 
@@ -14,7 +15,7 @@ class Outcome(models.TextChoices):
     ANSWER = "answer", _("Answered")
     CLARIFY = "clarify", _("Clarify")
     HANDOFF = "handoff", _("Handed off")
-    REJECTED = "rejected", _("Rejected")
+    REJECTED = "rejected", pgettext_lazy("outcome", "Rejected")
 
 
 class Channel(models.TextChoices):

@@ -137,6 +137,17 @@ def _gate(step: Step) -> None:
             return
     step.features = gate_features(step.question, step.result)
     decision = decide(kind, parameters, step.features, step.result.candidates)
+    candidates = step.result.candidates
+    if candidates and candidates[0].features.get("exact_match"):
+        # Word for word one of the FAQ's approved questions (and no other FAQ's): answer it.
+        decision = replace(
+            decision,
+            outcome=Outcome.ANSWER,
+            choices=[0],
+            department_from_candidates=True,
+            p_answer=max(decision.p_answer, candidates[0].score),
+        )
+        step.features["exact_match"] = 1.0
     step.outcome = decision.outcome
     step.choices = decision.choices
     step.confidence = decision.p_answer

@@ -13,7 +13,7 @@ import numpy as np
 from rank_bm25 import BM25Okapi
 
 from faq.retrieval.encoders import QUESTION, Encoder
-from faq.retrieval.text import answer_lead, mostly_latin, normalize, tokenizer
+from faq.retrieval.text import answer_lead, exact_key, mostly_latin, normalize, tokenizer
 
 LEXICAL = "lexical"
 LEXICAL_QUESTION = "lexical_question"
@@ -175,6 +175,13 @@ class Snapshot:
         self.idf = {word: math.log((n + 1) / (count + 0.5)) for word, count in frequency.items()}
         self.unknown_idf = math.log((n + 1) / 0.5)
         self.question_sets = [set(t.question) for t in self.tokens]
+        # Each question and alternate question, word for word (text.exact_key) -> the documents that have it.
+        self.exact: dict[str, set[int]] = {}
+        for index, document in enumerate(self.documents):
+            for text in (document.question, *document.alternates):
+                key = exact_key(text)
+                if key:
+                    self.exact.setdefault(key, set()).add(index)
         self.answer_sets = [set(t.answer) for t in self.tokens]
 
     @property

@@ -24,6 +24,16 @@ def normalize(text: str) -> str:
     return _NEWLINES.sub("\n", _SPACES.sub(" ", text)).strip()
 
 
+def exact_key(text: str) -> str:
+    """The form under which a question is word for word one of an FAQ's questions.
+
+    Width, case, kana script, blanks and punctuation do not count:
+    「住民票はどこでもらえますか？」 and 「住民票は どこでもらえますか」 are the same.
+    """
+    folded = katakana_to_hiragana(unicodedata.normalize("NFKC", text).casefold())
+    return "".join(ch for ch in folded if not unicodedata.category(ch).startswith(("P", "Z", "C")))
+
+
 def katakana_to_hiragana(text: str) -> str:
     """ゴミ and ごみ, ハンコ and はんこ: residents write either."""
     return text.translate(_KATAKANA_TO_HIRAGANA)

@@ -1,0 +1,205 @@
+"""The analytics dashboard in admin: monthly figures, charts, unanswered questions by meaning, the monthly report."""
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.translation import gettext as _
+
+from analytics import charts
+from analytics.models import GapAction, GapCluster, GapReason, MonthlyAggregate
+from analytics.report import CONTENT_TYPES, FORMATS, build, render
+from analytics.services import (
+    RESIDENT_CHANNELS,
+    actions_by_key,
+    add_months,
+    aggregate_month,
+    cluster_add_alternates,
+    cluster_create_draft_faq,
+    current_month,
+    month_bounds,
+    parse_month,
+)
+from chatbot.models import Turn
+from faq.admin import ReadOnlyAdmin
+from faq.models import Department, Faq
+
+HISTORY_MONTHS = 12
+# Months with more resident questions than this are recomputed by the task cluster, not in the request.
+SYNC_REFRESH_LIMIT = 20_000
+
+
+@admin.register(MonthlyAggregate)
+class MonthlyAggregateAdmin(ReadOnlyAdmin):
+    """The list page of monthly reports is the dashboard."""
+
+    def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view
+        return [
+            path("chart/<str:month>/<str:name>.svg", view(self.chart_view), name="analytics_chart"),
+            path("report/<str:month>.<str:fmt>", view(self.report_view), name="analytics_report"),
+            path("refresh/", view(self.refresh_view), name="analytics_refresh"),
+            path("group/<int:pk>/draft/", view(self.draft_view), name="analytics_group_draft"),
+            path("group/<int:pk>/alternates/", view(self.alternates_view), name="analytics_group_alternates"),
+            *super().get_urls(),
+        ]
+
+    def _month(self, request: HttpRequest, text: str | None) -> Any:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        if not text:
+            latest = MonthlyAggregate.objects.order_by("-month").first()
+            return latest.month if latest else current_month()
+        try:
+            return parse_month(text)
+        except ValueError as error:
+            raise Http404(str(error)) from error
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        month = self._month(request, request.GET.get("month"))
+        aggregate = MonthlyAggregate.objects.filter(month=month).first()
+        clusters = list(aggregate.clusters.order_by("rank")) if aggregate else []
+        done = actions_by_key(month)
+        for item in clusters:
+            item.done = done.get(item.key, [])  # type: ignore[attr-defined]
+            item.reason_rows = [  # type: ignore[attr-defined]
+                (GapReason(reason).label, count) for reason, count in item.reasons.items() if reason in GapReason.values
+            ]
+        may_edit = request.user.has_perm("faq.change_faq")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Chatbot analytics"),
+            "opts": self.model._meta,
+            "month": month,
+            "aggregate": aggregate,
+            "months": list(MonthlyAggregate.objects.order_by("-month").values_list("month", flat=True)),
+            "previous": MonthlyAggregate.objects.filter(month=add_months(month, -1)).first(),
+            "clusters": clusters,
+            "charts": charts.CHARTS,
+            "formats": FORMATS,
+            "may_add": request.user.has_perm("faq.add_faq"),
+            "may_edit": may_edit,
+            "may_refresh": may_edit,
+            "departments": Department.objects.order_by("sort_order", "name") if may_edit else [],
+            "recent_actions": GapAction.objects.filter(month=month).select_related("faq", "created_by")[:20],
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, "admin/analytics/dashboard.html", context)
+
+    def chart_view(self, request: HttpRequest, month: str, name: str) -> HttpResponse:
+        end = self._month(request, month)
+        if name not in charts.CHARTS:
+            raise Http404
+        history = list(
+            MonthlyAggregate.objects.filter(month__gt=add_months(end, -HISTORY_MONTHS), month__lte=end).order_by(
+                "month"
+            )
+        )
+        response = HttpResponse(charts.draw(name, history, fmt="svg"), content_type="image/svg+xml")
+        response["Cache-Control"] = "private, max-age=60"
+        return response
+
+    def report_view(self, request: HttpRequest, month: str, fmt: str) -> HttpResponse:
+        parsed = self._month(request, month)
+        if fmt not in FORMATS:
+            raise Http404
+        if not MonthlyAggregate.objects.filter(month=parsed).exists():
+            raise Http404(_("This month has not been aggregated yet."))
+        response = HttpResponse(render(build(parsed), fmt), content_type=CONTENT_TYPES[fmt])
+        response["Content-Disposition"] = f'attachment; filename="chatbot-report-{parsed:%Y-%m}.{fmt}"'
+        return response
+
+    def _back(self, month: Any) -> HttpResponseRedirect:
+        url = reverse("admin:analytics_monthlyaggregate_changelist")
+        return HttpResponseRedirect(f"{url}?month={month:%Y-%m}")
+
+    def refresh_view(self, request: HttpRequest) -> HttpResponse:
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        month = self._month(request, request.POST.get("month") or f"{current_month():%Y-%m}")
+        if not request.user.has_perm("faq.change_faq"):
+            raise PermissionDenied
+        start, end = month_bounds(month)
+        turns = Turn.objects.filter(created_at__gte=start, created_at__lt=end, channel__in=RESIDENT_CHANNELS).count()
+        if turns > SYNC_REFRESH_LIMIT:
+            # Large months take longer than a web request may: the task cluster does it.
+            from django_q.tasks import async_task
+
+            async_task("analytics.tasks.aggregate_one", f"{month:%Y-%m}", task_name=f"aggregate-{month:%Y-%m}")
+            self.message_user(
+                request,
+                _("%(month)s has %(turns)d questions: it is recomputed in the background; reload in a few minutes.")
+                % {"month": f"{month:%Y-%m}", "turns": turns},
+                messages.INFO,
+            )
+            return self._back(month)
+        aggregate = aggregate_month(month)
+        self.message_user(
+            request,
+            _("%(month)s recomputed: %(turns)d questions, %(unanswered)d unanswered.")
+            % {"month": f"{month:%Y-%m}", "turns": aggregate.turns, "unanswered": aggregate.unanswered},
+            messages.SUCCESS,
+        )
+        return self._back(month)
+
+    def draft_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        group = get_object_or_404(GapCluster.objects.select_related("aggregate"), pk=pk)
+        self._month(request, f"{group.aggregate.month:%Y-%m}")
+        department = None
+        if request.POST.get("department"):
+            department = Department.objects.filter(pk=request.POST["department"]).first()
+        try:
+            faq = cluster_create_draft_faq(group=group, user=request.user, department=department)
+        except (PermissionDenied, ValidationError) as error:
+            self.message_user(request, _error_text(error), messages.ERROR)
+            return self._back(group.aggregate.month)
+        self.message_user(
+            request,
+            _("Draft FAQ %(id)d created for %(department)s: write its answer, then publish it.")
+            % {"id": faq.pk, "department": faq.department.name if faq.department else "-"},
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(reverse("admin:faq_faq_change", args=[faq.pk]))
+
+    def alternates_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        group = get_object_or_404(GapCluster.objects.select_related("aggregate"), pk=pk)
+        self._month(request, f"{group.aggregate.month:%Y-%m}")
+        faq_id = (request.POST.get("faq_id") or request.POST.get("faq") or "").strip()
+        faq = Faq.objects.filter(pk=int(faq_id)).first() if faq_id.isdigit() else None
+        if faq is None:
+            self.message_user(request, _("Choose the FAQ (its number) to add the wordings to."), messages.ERROR)
+            return self._back(group.aggregate.month)
+        wordings = request.POST.getlist("wording")
+        try:
+            added = cluster_add_alternates(group=group, faq=faq, wordings=wordings, user=request.user)
+        except (PermissionDenied, ValidationError) as error:
+            self.message_user(request, _error_text(error), messages.ERROR)
+            return self._back(group.aggregate.month)
+        self.message_user(
+            request,
+            _("%(count)d wordings added to FAQ %(id)d: residents asking this way now get its answer.")
+            % {"count": len(added), "id": faq.pk},
+            messages.SUCCESS,
+        )
+        return self._back(group.aggregate.month)
+
+
+def _error_text(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        return " ".join(str(message) for message in error.messages)
+    return str(error) or _("You do not have permission to do this.")
+
+
+@admin.register(GapAction)
+class GapActionAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "month", "kind", "representative", "faq", "created_by"]
+    list_filter = ["kind", "month"]
+    search_fields = ["representative"]

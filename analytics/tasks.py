@@ -1,0 +1,18 @@
+"""Scheduled jobs of the task cluster (django-q2)."""
+
+from analytics.services import aggregate_due, aggregate_month, parse_month, turns_purge
+
+
+def aggregate_months() -> str:
+    months = aggregate_due()
+    return "aggregated " + ", ".join(f"{month:%Y-%m}" for month in months)
+
+
+def aggregate_one(month: str) -> str:
+    aggregate = aggregate_month(parse_month(month))
+    return f"aggregated {month}: {aggregate.turns} turns, {aggregate.unanswered} unanswered"
+
+
+def purge_turns() -> str:
+    deleted, aggregated = turns_purge()
+    return f"deleted {deleted} turns; aggregated first {len(aggregated)} months"

@@ -1,0 +1,298 @@
+"""The analytics dashboard in admin (/admin/analytics/monthlyaggregate/) and its endpoints."""
+
+import datetime
+import re
+from dataclasses import dataclass
+
+import pytest
+import time_machine
+from django.contrib.auth.models import User
+from django.test import Client
+from django.utils.html import escape
+
+from analytics.models import GapAction, GapActionKind, GapCluster, MonthlyAggregate
+from analytics.services import aggregate_month
+from chatbot.models import Outcome
+from faq.models import Department, Faq, FaqStatus
+from tests.analytics.support import OCTOBER, jst, make_turn, october_turns
+from tests.factories import FaqFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+DASHBOARD = "/admin/analytics/monthlyaggregate/"
+OCTOBER_URL = f"{DASHBOARD}?month=2026-10"
+CHARTS = ["outcomes", "questions", "latency", "feedback"]
+
+
+@dataclass
+class Dashboard:
+    kankyo: Department
+    jumin: Department
+    sodai: Faq
+    juminhyo: Faq
+    aggregate: MonthlyAggregate
+
+
+@pytest.fixture
+def dashboard(kankyo: Department, jumin: Department) -> Dashboard:
+    """October 2026's generated turns, aggregated on 5 November."""
+    sodai = FaqFactory.create(department=kankyo, question="粗大ごみの収集を申し込みたい。")
+    juminhyo = FaqFactory.create(department=jumin, question="住民票の写しを取りたい。")
+    october_turns(kankyo, jumin, faq_ids={"sodai": sodai.pk, "juminhyo": juminhyo.pk})
+    with time_machine.travel(jst(2026, 11, 5), tick=False):
+        aggregate = aggregate_month(OCTOBER)
+    return Dashboard(kankyo, jumin, sodai, juminhyo, aggregate)
+
+
+@pytest.fixture
+def admin_client(client: Client, faq_admin: User) -> Client:
+    client.force_login(faq_admin)
+    return client
+
+
+def group_row(html: str, rank: int) -> str:
+    match = re.search(rf'<tr id="group-{rank}">(.*?)</tr>', html, re.S)
+    assert match, f"no row for group {rank}"
+    return match.group(1)
+
+
+def text_of(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def group_of(month: datetime.date, wording: str) -> GapCluster:
+    found = [g for g in GapCluster.objects.filter(aggregate__month=month) if wording in [w["text"] for w in g.wordings]]
+    assert len(found) == 1
+    return found[0]
+
+
+# figures and groups --------------------------------------------------------------------------------------------------
+
+
+def test_faq_admin_sees_the_months_figures(dashboard: Dashboard, admin_client: Client) -> None:
+    response = admin_client.get(OCTOBER_URL)
+
+    assert response.status_code == 200
+    assert "admin/analytics/dashboard.html" in [t.name for t in response.templates]
+    html = response.content.decode()
+    values = re.findall(r'<span class="an-value">(.*?)</span>', html)
+    assert values == ["23", "10", "9", "2", "1", "11", "1 / 3", "2095.0"]
+    assert "p50 1150.0" in html
+    assert response.context["aggregate"] == dashboard.aggregate
+    assert '<option value="2026-10" selected>' in html
+    for fmt in ("xlsx", "csv", "pdf"):
+        assert f'href="{DASHBOARD}report/2026-10.{fmt}"' in html
+    # By department: 環境課 12 questions, 6 answered, 6 clarify, 0 handed off, 7 unanswered, 1 / 2 feedback.
+    table = text_of(html)
+    assert "環境課 12 6 6 0 7 1 / 2" in table
+    assert "住民課 8 4 3 1 3 0 / 1" in table
+    assert "- 3 0 0 1 1 0 / 0" in table
+
+
+def test_faq_admin_sees_each_group_with_its_question_count_wordings_and_departments(
+    dashboard: Dashboard, admin_client: Client
+) -> None:
+    html = admin_client.get(OCTOBER_URL).content.decode()
+
+    groups = list(dashboard.aggregate.clusters.order_by("rank"))
+    assert len(groups) >= 3
+    assert html.count('<tr id="group-') == len(groups)
+    for group in groups:
+        row = group_row(html, group.rank)
+        assert escape(group.representative) in row
+        assert f"<td>{group.size}" in row
+        for wording in group.wordings:
+            assert f"<li>{escape(wording['text'])} ({wording['count']})</li>" in row
+            assert f'name="wording" value="{escape(wording["text"])}"' in row
+        for department in group.departments:
+            assert f"{escape(department['name'])} ({department['count']})" in row
+        assert f'action="{DASHBOARD}group/{group.pk}/draft/"' in row
+        assert f'action="{DASHBOARD}group/{group.pk}/alternates/"' in row
+        assert 'class="an-done"' not in row
+    sodai = group_of(OCTOBER, "粗大ごみの料金はいくらですか")
+    row = group_row(html, sodai.rank)
+    assert f'name="faq" value="{dashboard.sodai.pk}" checked' in row  # the FAQ the retrieval ranked first
+    assert "環境課 (3)" in row
+
+
+def test_chart_urls_return_svg(dashboard: Dashboard, admin_client: Client) -> None:
+    html = admin_client.get(OCTOBER_URL).content.decode()
+    sources = re.findall(r'<img src="([^"]+)"', html)
+
+    assert sources == [f"{DASHBOARD}chart/2026-10/{name}.svg" for name in CHARTS]
+    for source in sources:
+        response = admin_client.get(source)
+        assert response.status_code == 200
+        assert response["Content-Type"] == "image/svg+xml"
+        body = response.content.decode()
+        assert body.startswith("<?xml") or "<svg" in body
+        assert "<svg" in body
+        assert "<script" not in body
+    assert admin_client.get(f"{DASHBOARD}chart/2026-10/pie.svg").status_code == 404
+    assert admin_client.get(f"{DASHBOARD}chart/2026-13/outcomes.svg").status_code == 404
+
+
+def test_month_without_aggregate_says_it_is_not_aggregated(dashboard: Dashboard, admin_client: Client) -> None:
+    response = admin_client.get(f"{DASHBOARD}?month=2026-05")
+
+    assert response.status_code == 200
+    assert response.context["aggregate"] is None
+    html = response.content.decode()
+    assert "aggregate_month --month 2026-05" in html
+    assert '<option value="2026-05" selected>' in html
+    assert 'class="an-cards"' not in html
+    assert 'id="an-groups"' not in html
+    assert "<img " not in html
+    assert not MonthlyAggregate.objects.filter(month=datetime.date(2026, 5, 1)).exists()
+
+
+def test_without_month_the_latest_aggregated_month_is_shown(dashboard: Dashboard, admin_client: Client) -> None:
+    response = admin_client.get(DASHBOARD)
+
+    assert response.status_code == 200
+    assert response.context["month"] == OCTOBER
+    assert response.context["aggregate"] == dashboard.aggregate
+
+
+@pytest.mark.parametrize("month", ["2026-13", "2026/10", "abc", "1999-01"])
+def test_bad_month_parameter_is_not_found(dashboard: Dashboard, admin_client: Client, month: str) -> None:
+    assert admin_client.get(DASHBOARD, {"month": month}).status_code == 404
+
+
+# access -----------------------------------------------------------------------------------------------------------
+
+
+def test_anonymous_visitor_is_sent_to_the_login_page(dashboard: Dashboard, client: Client) -> None:
+    for url in (OCTOBER_URL, f"{DASHBOARD}chart/2026-10/outcomes.svg"):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith("/admin/login/?next=")
+    assert client.post(f"{DASHBOARD}refresh/", {"month": "2026-10"}).status_code == 302
+
+
+def test_staff_without_analytics_permission_is_refused(dashboard: Dashboard, client: Client) -> None:
+    staff = UserFactory.create(username="staff_without_analytics", is_staff=True)
+    client.force_login(staff)
+    group = dashboard.aggregate.clusters.get(rank=1)
+
+    assert client.get(OCTOBER_URL).status_code == 403
+    assert client.get(f"{DASHBOARD}chart/2026-10/outcomes.svg").status_code == 403
+    assert client.get(f"{DASHBOARD}report/2026-10.csv").status_code == 403
+    assert client.post(f"{DASHBOARD}refresh/", {"month": "2026-10"}).status_code == 403
+    assert client.post(f"{DASHBOARD}group/{group.pk}/draft/", {"department": dashboard.kankyo.pk}).status_code == 403
+    assert not Faq.objects.filter(status=FaqStatus.DRAFT).exists()
+
+
+def test_department_editor_reads_the_dashboard_but_cannot_act(
+    dashboard: Dashboard, department_editor: User, client: Client
+) -> None:
+    client.force_login(department_editor)
+    group = dashboard.aggregate.clusters.get(rank=1)
+
+    response = client.get(OCTOBER_URL)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert escape(group.representative) in group_row(html, 1)
+    assert "/draft/" not in html
+    assert "/alternates/" not in html
+    assert f"{DASHBOARD}refresh/" not in html
+    assert client.post(f"{DASHBOARD}refresh/", {"month": "2026-10"}).status_code == 403
+    response = client.post(f"{DASHBOARD}group/{group.pk}/draft/", {"department": dashboard.kankyo.pk})
+    assert response.status_code == 302
+    assert response["Location"] == OCTOBER_URL
+    assert not Faq.objects.filter(status=FaqStatus.DRAFT).exists()
+    assert not GapAction.objects.exists()
+
+
+# actions ------------------------------------------------------------------------------------------------------------
+
+
+def test_post_refresh_recomputes_the_month(dashboard: Dashboard, admin_client: Client) -> None:
+    make_turn("図書館の休館日を知りたい", jst(2026, 10, 25), Outcome.HANDOFF, department=dashboard.kankyo)
+
+    response = admin_client.post(f"{DASHBOARD}refresh/", {"month": "2026-10"})
+
+    assert response.status_code == 302
+    assert response["Location"] == OCTOBER_URL
+    aggregate = MonthlyAggregate.objects.get(month=OCTOBER)
+    assert (aggregate.turns, aggregate.handed_off, aggregate.unanswered) == (24, 3, 12)
+    assert aggregate.pk != dashboard.aggregate.pk
+    page = admin_client.get(OCTOBER_URL).content.decode()
+    assert re.findall(r'<span class="an-value">(.*?)</span>', page)[:6] == ["24", "10", "9", "3", "1", "12"]
+    assert admin_client.get(f"{DASHBOARD}refresh/").status_code == 405
+
+
+def test_post_draft_creates_a_draft_faq_and_the_group_is_marked_done(
+    dashboard: Dashboard, admin_client: Client
+) -> None:
+    group = group_of(OCTOBER, "住民票はどこでもらえますか")
+
+    assert admin_client.get(f"{DASHBOARD}group/{group.pk}/draft/").status_code == 405
+    response = admin_client.post(f"{DASHBOARD}group/{group.pk}/draft/", {"department": dashboard.jumin.pk})
+
+    draft = Faq.objects.get(status=FaqStatus.DRAFT)
+    assert response.status_code == 302
+    assert response["Location"] == f"/admin/faq/faq/{draft.pk}/change/"
+    assert (draft.question, draft.department, draft.answer) == (group.representative, dashboard.jumin, "")
+    assert sorted([draft.question, *draft.alternate_questions]) == sorted(w["text"] for w in group.wordings)
+    action = GapAction.objects.get()
+    assert (action.kind, action.cluster_key, action.faq) == (GapActionKind.DRAFT_FAQ, group.key, draft)
+    row = group_row(admin_client.get(OCTOBER_URL).content.decode(), group.rank)
+    assert 'class="an-done"' in row
+    assert f'href="/admin/faq/faq/{draft.pk}/change/"' in row
+
+
+def test_post_alternates_adds_the_wordings_and_the_group_is_marked_done(
+    dashboard: Dashboard, admin_client: Client
+) -> None:
+    group = group_of(OCTOBER, "粗大ごみの料金はいくらですか")
+    wordings = [w["text"] for w in group.wordings]
+
+    assert admin_client.get(f"{DASHBOARD}group/{group.pk}/alternates/").status_code == 405
+    response = admin_client.post(
+        f"{DASHBOARD}group/{group.pk}/alternates/", {"faq": dashboard.sodai.pk, "wording": wordings}
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == OCTOBER_URL
+    dashboard.sodai.refresh_from_db()
+    assert dashboard.sodai.alternate_questions == wordings
+    action = GapAction.objects.get()
+    assert (action.kind, action.cluster_key, action.faq, action.wordings) == (
+        GapActionKind.ALTERNATES,
+        group.key,
+        dashboard.sodai,
+        wordings,
+    )
+    html = admin_client.get(OCTOBER_URL).content.decode()
+    row = group_row(html, group.rank)
+    assert 'class="an-done"' in row
+    assert f'href="/admin/faq/faq/{dashboard.sodai.pk}/change/"' in row
+    assert sum(group_row(html, g.rank).count('class="an-done"') for g in dashboard.aggregate.clusters.all()) == 1
+
+
+def test_post_alternates_by_faq_number_and_without_a_faq(dashboard: Dashboard, admin_client: Client) -> None:
+    group = group_of(OCTOBER, "住民票はどこでもらえますか")
+    url = f"{DASHBOARD}group/{group.pk}/alternates/"
+
+    missing = admin_client.post(url, {"faq_id": "", "wording": ["住民票はどこでもらえますか"]})
+    unknown = admin_client.post(url, {"faq_id": "99999", "wording": ["住民票はどこでもらえますか"]})
+
+    assert (missing.status_code, unknown.status_code) == (302, 302)
+    assert not GapAction.objects.exists()
+    admin_client.post(url, {"faq_id": str(dashboard.juminhyo.pk), "wording": ["住民票はどこでもらえますか"]})
+    dashboard.juminhyo.refresh_from_db()
+    assert dashboard.juminhyo.alternate_questions == ["住民票はどこでもらえますか"]
+
+
+def test_action_is_still_shown_after_the_month_is_recomputed(dashboard: Dashboard, admin_client: Client) -> None:
+    group = group_of(OCTOBER, "住民票はどこでもらえますか")
+    admin_client.post(f"{DASHBOARD}group/{group.pk}/draft/", {"department": dashboard.jumin.pk})
+
+    admin_client.post(f"{DASHBOARD}refresh/", {"month": "2026-10"})
+
+    again = group_of(OCTOBER, "住民票はどこでもらえますか")
+    assert again.pk != group.pk
+    assert again.key == group.key
+    assert 'class="an-done"' in group_row(admin_client.get(OCTOBER_URL).content.decode(), again.rank)
