@@ -59,6 +59,9 @@ INJECTION_PATTERNS = [
         r"\byou\s+are\s+now\s+(a|an|the)?\s*(ai|assistant|chatbot|bot|dan|model|unrestricted|jailbroken)\b",
         r"(developer|jailbreak)\s+mode",
         r"<\s*/?\s*(system|assistant|instructions?)\s*>",
+        r"(返答|回答|応答|返信)の(最後|末尾|最初|冒頭)に",
+        r"(note|message|instructions?)\s+(to|for)\s+the\s+(assistant|ai|model|chatbot)",
+        r"follow\s+(these|the\s+following)\s+instructions",
     )
 ]
 

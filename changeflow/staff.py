@@ -36,10 +36,21 @@ def faq_admin_group_ensure() -> Group:
             "view_departmentmember",
         ],
     )
-    # The turn log and the gate versions (reading turns, activating a gate version).
+    # The turn log, the gate versions (reading turns, activating a version) and the LLM's switch and prompts.
     chat = Permission.objects.filter(
         content_type__app_label="chatbot",
-        codename__in=["view_turn", "view_gateconfig", "change_gateconfig", "view_feedback"],
+        codename__in=[
+            "view_turn",
+            "view_gateconfig",
+            "change_gateconfig",
+            "view_feedback",
+            # LLM replies: the on/off switch and the prompt versions.
+            "view_llmswitch",
+            "change_llmswitch",
+            "view_promptversion",
+            "add_promptversion",
+            "change_promptversion",
+        ],
     )
     # The monthly figures and the unanswered questions (acting on them needs the FAQ permissions above).
     analytics = Permission.objects.filter(

@@ -62,6 +62,15 @@ def _task_cluster() -> dict[str, Any]:
     return {"status": "stopped", "detail": f"{first[0]} was due at {first[1].isoformat()}"}
 
 
+def _llm() -> dict[str, Any]:
+    from chatbot.llm.composer import llm_status
+
+    try:
+        return llm_status()
+    except Exception as exc:  # readiness must answer even if this part fails
+        return {"status": "error", "detail": exc.__class__.__name__}
+
+
 @require_GET
 def readyz(request: HttpRequest) -> JsonResponse:
     """Each component's state; 503 only when questions cannot be answered at all (the database is down)."""
@@ -73,7 +82,7 @@ def readyz(request: HttpRequest) -> JsonResponse:
         "lexical_index": lexical,
         "vector_index": dense,
         "encoder": {"status": "ok", "encoders": [path.rsplit(".", 1)[-1] for path in settings.RETRIEVAL_ENCODERS]},
-        "llm": {"status": "disabled"},
+        "llm": _llm(),
         "task_cluster": _task_cluster(),
     }
     degraded = any(part["status"] in ("degraded", "error", "stopped") for part in components.values())

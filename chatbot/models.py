@@ -43,6 +43,17 @@ class FailureClass(models.TextChoices):
     VECTOR_STORE_UNAVAILABLE = "vector_store_unavailable", _("Vector store unavailable (lexical only)")
     RETRIEVAL_ERROR = "retrieval_error", _("Retrieval failed")
     INTERNAL_ERROR = "internal_error", _("Internal error")
+    # The LLM composer failed: the resident got the FAQ's own answer instead.
+    LLM_TIMEOUT = "llm_timeout", _("LLM timed out (FAQ text given)")
+    LLM_HTTP_ERROR = "llm_http_error", _("LLM request failed (FAQ text given)")
+    LLM_INVALID_OUTPUT = "llm_invalid_output", _("LLM reply failed a check (FAQ text given)")
+    LLM_CIRCUIT_OPEN = "llm_circuit_open", _("LLM paused after failures (FAQ text given)")
+    LLM_BUSY = "llm_busy", _("LLM at its concurrency limit (FAQ text given)")
+
+
+class Composer(models.TextChoices):
+    EXTRACTIVE = "extractive", _("FAQ text")
+    LLM = "llm", _("LLM reply")
 
 
 class GateConfig(models.Model):
@@ -73,6 +84,58 @@ class GateConfig(models.Model):
 
     def __str__(self) -> str:
         return f"v{self.pk} ({self.kind})"
+
+
+class PromptVersion(models.Model):
+    """One version of the LLM's instructions; exactly one is active. Turns record the version they used."""
+
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    is_active = models.BooleanField(_("active"), default=False)
+    activated_at = models.DateTimeField(_("activated"), null=True, blank=True)
+    text = models.TextField(_("instructions"))
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    evaluation = models.JSONField(_("evaluation results"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("prompt version")
+        verbose_name_plural = _("prompt versions")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["is_active"], condition=Q(is_active=True), name="chatbot_one_active_prompt")
+        ]
+
+    def __str__(self) -> str:
+        return f"v{self.pk}"
+
+
+class LlmSwitch(models.Model):
+    """Staff's on/off switch for LLM replies (one row); off means FAQ texts only, at once, no redeploy."""
+
+    enabled = models.BooleanField(_("LLM replies on"), default=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("updated by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("LLM switch")
+        verbose_name_plural = _("LLM switch")
+
+    def __str__(self) -> str:
+        return str(_("LLM replies on") if self.enabled else _("LLM replies off"))
 
 
 class Turn(models.Model):
@@ -107,6 +170,16 @@ class Turn(models.Model):
     gate_features = models.JSONField(_("gate features"), default=dict, blank=True)
     faq_versions = models.JSONField(_("FAQ versions used"), default=list, blank=True)
     answer = models.TextField(_("answer"), blank=True)
+    composer = models.CharField(_("composed by"), max_length=16, choices=Composer.choices, blank=True)
+    prompt_version = models.ForeignKey(
+        PromptVersion,
+        verbose_name=_("prompt version"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    llm = models.JSONField(_("LLM call"), default=dict, blank=True)
     latency_ms = models.JSONField(_("latency per step (ms)"), default=dict, blank=True)
     total_ms = models.FloatField(_("total latency (ms)"), null=True, blank=True)
     response = models.JSONField(_("response"), default=dict, blank=True)

@@ -22,7 +22,9 @@ from django.utils import timezone
 
 from chatbot import messages
 from chatbot.gate import decide, gate_features
-from chatbot.models import Channel, FailureClass, GateConfig, Outcome, Turn, TurnStatus
+from chatbot.llm.composer import Composed
+from chatbot.llm.composer import composer as answer_composer
+from chatbot.models import Channel, FailureClass, GateConfig, Outcome, PromptVersion, Turn, TurnStatus
 from chatbot.redaction import redact
 from faq.models import Department, Faq
 from faq.retrieval.index import SearchResult, search
@@ -54,6 +56,8 @@ class Step:
     department: Department | None = None
     latency_ms: dict[str, float] = field(default_factory=dict)
     chosen_faq: int | None = None  # picked by the resident from a clarify choice
+    redacted: str = ""  # the question as stored and as an LLM may see it
+    composed: Composed | None = None
 
 
 def question_problem(question: str, lang: str | None) -> str | None:
@@ -223,7 +227,14 @@ def _compose(step: Step, question_id: str | None, turn: Turn) -> tuple[dict[str,
     elif step.outcome == Outcome.ANSWER:
         faq = faqs[candidates[0].faq_id]
         used = [faq]
-        response["answer"] = faq.answer
+        llm_started = time.perf_counter()
+        step.composed = answer_composer().compose(question=step.redacted, lang=step.lang, faqs=[faq])
+        if step.composed.llm:
+            step.latency_ms["llm"] = round((time.perf_counter() - llm_started) * 1000, 2)
+        if step.composed.failure_class:
+            step.failure_class = step.composed.failure_class
+        response["answer"] = step.composed.answer
+        response["composer"] = step.composed.composer
         response["sources"] = [
             {
                 **_faq_entry(faq, candidates[0].score),
@@ -315,7 +326,13 @@ def turn_ask(
             return _replay(turn)
     else:
         turn = Turn(idempotency_key=key, channel=channel)
-    step = Step(question=text, lang=turn_lang, latency_ms={"redact": round(redacted_ms, 2)}, chosen_faq=chosen_faq)
+    step = Step(
+        question=text,
+        lang=turn_lang,
+        latency_ms={"redact": round(redacted_ms, 2)},
+        chosen_faq=chosen_faq,
+        redacted=redaction.text,
+    )
     versions: list[int] = []
     try:
         if problem:
@@ -357,6 +374,9 @@ def turn_ask(
         gate_features=step.features,
         faq_versions=versions,
         answer=response.get("answer") or "",
+        composer=step.composed.composer if step.composed else "",
+        prompt_version=step.composed.prompt_version if step.composed else None,
+        llm=step.composed.llm if step.composed else {},
         latency_ms=step.latency_ms,
         total_ms=total,
         response=response,
@@ -426,6 +446,14 @@ def gate_config_create(
     if activate:
         gate_config_activate(config=config)
     return config
+
+
+@transaction.atomic
+def prompt_version_activate(*, version: PromptVersion) -> None:
+    """Make one prompt version the active one (the next LLM reply uses it)."""
+    PromptVersion.objects.filter(is_active=True).exclude(pk=version.pk).update(is_active=False)
+    PromptVersion.objects.filter(pk=version.pk).update(is_active=True, activated_at=timezone.now())
+    version.is_active = True
 
 
 @transaction.atomic

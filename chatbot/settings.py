@@ -224,6 +224,26 @@ EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL", False))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="faq-noreply@localhost")
 LOGIN_URL = "admin:login"
 
+# Answers: the FAQ's own text, or a short LLM reply grounded in it when an
+# OpenAI-compatible endpoint is configured (any provider, vLLM, Ollama,
+# llama.cpp server). Every reply is checked; any failure gives the FAQ text.
+LLM_BASE_URL = env.str("LLM_BASE_URL", default="")
+LLM_API_KEY = env.str("LLM_API_KEY", default="")
+LLM_MODEL = env.str("LLM_MODEL", default="")
+LLM_TIMEOUT_SECONDS = env.float("LLM_TIMEOUT_SECONDS", default=4.0)
+LLM_DEADLINE_SECONDS = env.float("LLM_DEADLINE_SECONDS", default=6.0)
+LLM_MAX_CONCURRENCY = env.int("LLM_MAX_CONCURRENCY", default=4)
+LLM_BREAKER_FAILURES = env.int("LLM_BREAKER_FAILURES", default=5)
+LLM_BREAKER_COOLDOWN_SECONDS = env.float("LLM_BREAKER_COOLDOWN_SECONDS", default=30.0)
+LLM_MAX_SNIPPETS = env.int("LLM_MAX_SNIPPETS", default=3)
+LLM_CONTEXT_CHARS = env.int("LLM_CONTEXT_CHARS", default=1200)
+LLM_MAX_ANSWER_CHARS = env.int("LLM_MAX_ANSWER_CHARS", default=400)
+LLM_TEMPERATURE = env.float("LLM_TEMPERATURE", default=0.0)
+ANSWER_COMPOSER = env.str(
+    "ANSWER_COMPOSER",
+    default="chatbot.llm.composer.LlmComposer" if LLM_BASE_URL else "chatbot.llm.composer.ExtractiveComposer",
+)
+
 # Analytics: unanswered questions are grouped with this encoder (USE is fast
 # enough for 100,000 questions a month on two cores) at this cosine similarity
 # (0.6 had the best pairwise F1 on the LocalgovFAQ dev split, see README); the

@@ -64,7 +64,8 @@ def test_readyz_with_a_built_index_reports_every_component_ok(indexed_town: dict
         "status": "ok",
         "encoders": [p.rsplit(".", 1)[-1] for p in settings.RETRIEVAL_ENCODERS],
     }
-    assert components["llm"] == {"status": "disabled"}
+    assert components["llm"]["status"] == "disabled"
+    assert "LLM_BASE_URL" in components["llm"]["detail"]
     assert components["task_cluster"] == {"status": "ok"}
 
 

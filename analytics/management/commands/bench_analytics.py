@@ -6,9 +6,6 @@ import json
 import os
 import random
 import resource
-import subprocess
-import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -16,6 +13,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from chatbot.bench.install import ThrowawayInstall
 
 PREFIXES = [
     "",
@@ -137,19 +136,8 @@ class Command(BaseCommand):
 
     # A throw-away installation, one process per step, so that peak memory is the aggregation's own.
     def _scale(self, count: int) -> dict[str, Any]:
-        work = Path(tempfile.mkdtemp(prefix="faq-bench-analytics-"))
-        env = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "CHROMA_HOST")}
-        env |= {"DATA_DIR": str(work / "data"), "DJANGO_SETTINGS_MODULE": "chatbot.settings"}
-        manage = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py")]
-
-        def run(*arguments: str) -> str:
-            done = subprocess.run(
-                [*manage, *arguments], env=env, cwd=settings.BASE_DIR, capture_output=True, text=True, check=False
-            )
-            if done.returncode != 0:
-                raise CommandError(f"{' '.join(arguments)} failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
-            return done.stdout
-
+        install = ThrowawayInstall("faq-bench-analytics-")
+        run = install.run
         run("migrate", "--noinput")
         run("load_sample_town")
         generated = json.loads(run("bench_analytics", "--step", "generate", "--turns", str(count)).splitlines()[-1])

@@ -1,15 +1,11 @@
 import json
-import os
-import subprocess
-import sys
-import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from chatbot.bench.install import ThrowawayInstall
 from faq.retrieval.benchmark import load_localgovfaq, split_queries
 
 
@@ -44,7 +40,8 @@ class Command(BaseCommand):
             raise CommandError(f"{directory} has no corpus.json (expected the LocalgovFAQ JSON files)")
         documents, queries = load_localgovfaq(directory)
         oos = [json.loads(line) for line in options["oos"].read_text(encoding="utf-8").splitlines() if line.strip()]
-        work = Path(tempfile.mkdtemp(prefix="faq-bench-gate-"))
+        install = ThrowawayInstall("faq-bench-gate-")
+        work = install.work
         _write_jsonl(
             work / "faqs.jsonl",
             [{"external_id": f"L-{d.faq_id}", "question": d.question, "answer": d.answer} for d in documents],
@@ -64,20 +61,10 @@ class Command(BaseCommand):
 
         _write_jsonl(work / "calibrate.jsonl", cases("dev") + oos[0::2])
         _write_jsonl(work / "measure.jsonl", cases("test") + oos[1::2])
-        env = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "CHROMA_HOST")}
-        env |= {"DATA_DIR": str(work / "data"), "DJANGO_SETTINGS_MODULE": "chatbot.settings"}
-        manage = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py")]
-        timings: dict[str, float] = {}
+        timings = install.timings
 
         def run(name: str, *arguments: str) -> str:
-            started = time.perf_counter()
-            done = subprocess.run(
-                [*manage, *arguments], env=env, cwd=settings.BASE_DIR, capture_output=True, text=True, check=False
-            )
-            timings[name] = round(time.perf_counter() - started, 1)
-            if done.returncode != 0:
-                raise CommandError(f"{name} failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
-            return done.stdout
+            return install.run(*arguments, name=name)
 
         run("migrate", "migrate", "--noinput", "-v", "0")
         run(

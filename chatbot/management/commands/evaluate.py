@@ -1,8 +1,10 @@
+import contextlib
 import json
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 from tqdm import tqdm
 
 from chatbot.calibration import cases_read, cases_split
@@ -23,6 +25,18 @@ class Command(BaseCommand):
         )
         parser.add_argument("--json", action="store_true")
         parser.add_argument("--no-log", action="store_true", help="Write no turn rows.")
+        parser.add_argument(
+            "--prompt-version",
+            type=int,
+            metavar="N",
+            help="Compose LLM replies with this prompt version instead of the active one (LLM configured only).",
+        )
+        parser.add_argument(
+            "--store",
+            action="store_true",
+            help="Store the results on the prompt version (shown in admin to compare versions).",
+        )
+        parser.add_argument("--no-judge", action="store_true", help="Do not grade LLM replies with the LLM judge.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -33,8 +47,33 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         if not cases:
             raise CommandError("no cases")
-        with tqdm(total=len(cases), desc="cases", unit="case", disable=options["verbosity"] < 1) as bar:
-            metrics = evaluate_cases(cases, log=not options["no_log"], progress=bar.update)
+        from chatbot.llm.composer import prompt_in_use, prompt_override
+        from chatbot.models import PromptVersion
+
+        version = None
+        if options["prompt_version"] is not None:
+            version = PromptVersion.objects.filter(pk=options["prompt_version"]).first()
+            if version is None:
+                raise CommandError(f"There is no prompt version {options['prompt_version']}.")
+        override = prompt_override(version) if version else contextlib.nullcontext()
+        with (
+            override,
+            tqdm(total=len(cases), desc="cases", unit="case", disable=options["verbosity"] < 1) as bar,
+        ):
+            metrics = evaluate_cases(
+                cases, log=not options["no_log"], progress=bar.update, judge=not options["no_judge"]
+            )
+            used = prompt_in_use()
+        if options["store"]:
+            if used is None:
+                raise CommandError("No prompt version to store the results on.")
+            used.evaluation = {
+                "at": timezone.now().isoformat(timespec="seconds"),
+                "cases": [str(path) for path in options["cases"]],
+                "split": options["split"],
+                "metrics": metrics,
+            }
+            used.save(update_fields=["evaluation"])
         if options["json"]:
             self.stdout.write(json.dumps(metrics, ensure_ascii=False))
             return
