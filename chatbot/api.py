@@ -25,7 +25,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from chatbot import messages
-from chatbot.models import Channel, Feedback, Outcome, Turn
+from chatbot.models import Channel, Composer, Feedback, Outcome, Turn
 from chatbot.ratelimit import rate_limit_check
 from chatbot.redaction import redact
 from chatbot.services import IdempotencyConflict, turn_ask
@@ -250,6 +250,11 @@ class ChatResponseSerializer(serializers.Serializer):
     turn_id = serializers.UUIDField()
     lang = serializers.CharField()
     failure_class = serializers.CharField(allow_null=True)
+    composer = serializers.ChoiceField(
+        choices=Composer.choices,
+        required=False,
+        help_text="With outcome answer: 'llm' for a checked LLM reply, 'extractive' for the FAQ's own text.",
+    )
 
 
 class ErrorSerializer(serializers.Serializer):

@@ -110,6 +110,8 @@ def check(reply: str, *, snippets: list[Snippet], lang: str, instructions: str) 
     for found in KANJI_AMOUNT.findall(_fold(shown)):
         if found not in folded_sources:
             return Checked(False, "", "numbers", f"amount not in the snippets: {found[:60]}")
+    if MARKUP.search(shown):
+        return Checked(False, "", "markup", "HTML or Markdown in the reply")
     if len(shown) < MIN_CHARS or len(shown) > settings.LLM_MAX_ANSWER_CHARS:
         return Checked(
             False, "", "length", f"{len(shown)} characters (allowed {MIN_CHARS}-{settings.LLM_MAX_ANSWER_CHARS})"
@@ -119,8 +121,6 @@ def check(reply: str, *, snippets: list[Snippet], lang: str, instructions: str) 
     extra = [item for item in personal_items(shown) if _fold(item).strip() not in folded_sources]
     if extra:
         return Checked(False, "", "personal_data", f"personal data not in the snippets ({len(extra)})")
-    if MARKUP.search(shown):
-        return Checked(False, "", "markup", "HTML or Markdown in the reply")
     if _leaks(shown, instructions):
         return Checked(False, "", "prompt_leak", "the reply repeats the instructions")
     return Checked(True, shown)

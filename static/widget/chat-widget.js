@@ -43,6 +43,7 @@
       sourceLink: "このFAQのページ",
       newTab: "（新しいタブで開きます）",
       updated: "最終更新：",
+      llmNote: "この回答は、FAQの内容をもとにAIが短くまとめたものです。正確な内容は出典のFAQでご確認ください。",
       contact: "お問い合わせ",
       phone: "電話",
       window: "窓口",
@@ -84,6 +85,7 @@
       sourceLink: "FAQ page",
       newTab: " (opens in a new tab)",
       updated: "Last updated: ",
+      llmNote: "This reply was shortened by AI from the FAQ. Please check the source FAQ for the exact wording.",
       contact: "Contact",
       phone: "Phone",
       window: "Window",
@@ -557,8 +559,12 @@
       item.appendChild(title);
     }
     const answer = el("p", "tfw-text", str(body.answer));
-    answer.lang = "ja";
+    // The FAQ's own text is Japanese; an LLM reply is in the question's language.
+    answer.lang = body.composer === "llm" && typeof body.lang === "string" ? body.lang : "ja";
     item.appendChild(answer);
+    if (body.composer === "llm") {
+      item.appendChild(el("p", "tfw-llm-note", t("llmNote")));
+    }
 
     const meta = el("p", "tfw-meta");
     const href = safeUrl(source.source_url, apiOrigin)
