@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup install install-dev lint typecheck pytest browser messages
+.PHONY: run test setup install install-dev lint typecheck pytest browser messages security audit
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,14 @@ pytest: install-dev browser
 	$(BIN)/pytest
 
 test: lint typecheck pytest
+
+# The security and privacy tests alone (they are part of `make test` too), with their figures printed.
+security: install-dev browser
+	$(BIN)/pytest tests/security -s -q
+
+# Known vulnerabilities in the installed, pinned packages (needs network access to PyPI's advisory data).
+audit: install-dev
+	$(BIN)/pip-audit --strict --progress-spinner off
 
 # Refresh the Japanese translations after changing texts (needs GNU gettext).
 messages: install-dev

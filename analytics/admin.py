@@ -109,7 +109,7 @@ class MonthlyAggregateAdmin(ReadOnlyAdmin):
             raise Http404
         if not MonthlyAggregate.objects.filter(month=parsed).exists():
             raise Http404(_("This month has not been aggregated yet."))
-        response = HttpResponse(render(build(parsed), fmt), content_type=CONTENT_TYPES[fmt])
+        response = HttpResponse(render(build(parsed, user=request.user), fmt), content_type=CONTENT_TYPES[fmt])
         response["Content-Disposition"] = f'attachment; filename="chatbot-report-{parsed:%Y-%m}.{fmt}"'
         return response
 

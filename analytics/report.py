@@ -9,6 +9,7 @@ ones stored in the turn log.
 import csv
 import datetime
 import io
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -131,7 +132,9 @@ CHANGE_HEADER = [
 EDIT_HEADER = ["FAQ", "質問 Question", "部署 Department", "版数 Versions", "最終更新 Last change", "状態 Status"]
 
 
-def build(month: datetime.date) -> Report:
+def build(month: datetime.date, *, user: Any = None) -> Report:
+    """The report's data; for a `user` who may not change FAQs (a department editor), the change requests and
+    FAQ edits are only their own departments' (the figures and groups are the whole town's)."""
     aggregate = MonthlyAggregate.objects.filter(month=month).first() or aggregate_month(month)
     previous = MonthlyAggregate.objects.filter(month=add_months(month, -1)).first()
     history = list(
@@ -139,6 +142,14 @@ def build(month: datetime.date) -> Report:
     )
     clusters = list(aggregate.clusters.order_by("rank")[:TOP_CLUSTERS])
     start, end = month_bounds(month)
+    own: set[int] | None = None
+    if user is not None and not user.has_perm("faq.change_faq"):
+        from changeflow.services import departments_for
+
+        own = set(departments_for(user).values_list("pk", flat=True))
+    change_rows = ChangeRequest.objects.filter(published_at__gte=start, published_at__lt=end)
+    if own is not None:
+        change_rows = change_rows.filter(department_id__in=own)
     changes = [
         [
             change.pk,
@@ -149,16 +160,12 @@ def build(month: datetime.date) -> Report:
             change.published_at.astimezone(start.tzinfo).strftime("%Y-%m-%d %H:%M") if change.published_at else "",
             change.get_status_display(),
         ]
-        for change in ChangeRequest.objects.filter(published_at__gte=start, published_at__lt=end)
-        .select_related("department")
-        .order_by("published_at", "pk")
+        for change in change_rows.select_related("department").order_by("published_at", "pk")
     ]
-    edited = (
-        Faq.history.filter(history_date__gte=start, history_date__lt=end)
-        .values("id")
-        .annotate(versions=Count("history_id"), last=Max("history_date"))
-        .order_by("id")
-    )
+    versions = Faq.history.filter(history_date__gte=start, history_date__lt=end)
+    if own is not None:
+        versions = versions.filter(id__in=Faq.objects.filter(department_id__in=own).values("pk"))
+    edited = versions.values("id").annotate(versions=Count("history_id"), last=Max("history_date")).order_by("id")
     faqs = {
         faq.pk: faq for faq in Faq.objects.filter(pk__in=[row["id"] for row in edited]).select_related("department")
     }
@@ -198,6 +205,21 @@ def _str(value: Any) -> str:
     return str(value)
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+SIGNED_NUMBER = re.compile(r"^[+-]\d+(\.\d+)?$")
+
+
+def _cell(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula (=, +, -, @ first) is written with a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not SIGNED_NUMBER.match(value):
+        return "'" + value
+    return value
+
+
+def _safe_rows(rows: Any) -> list[list[Any]]:
+    return [[_cell(value) for value in row] for row in rows]
+
+
 def render(report: Report, fmt: str) -> bytes:
     if fmt == "csv":
         return render_csv(report)
@@ -215,23 +237,23 @@ def render_csv(report: Report) -> bytes:
     writer.writerow([title(report)])
     writer.writerow([])
     writer.writerow(["概要 Summary", f"{report.month:%Y-%m}", "前月 Last month"])
-    writer.writerows(report.summary())
+    writer.writerows(_safe_rows(report.summary()))
     writer.writerow([])
     writer.writerow(["未解決の質問（上位） Top unanswered questions"])
     writer.writerow(CLUSTER_HEADER)
-    writer.writerows(report.cluster_rows())
+    writer.writerows(_safe_rows(report.cluster_rows()))
     writer.writerow([])
     writer.writerow(["部署別 By department"])
     writer.writerow(DEPARTMENT_HEADER)
-    writer.writerows(report.department_rows())
+    writer.writerows(_safe_rows(report.department_rows()))
     writer.writerow([])
     writer.writerow(["公開された変更申請 Change requests published"])
     writer.writerow(CHANGE_HEADER)
-    writer.writerows(report.changes)
+    writer.writerows(_safe_rows(report.changes))
     writer.writerow([])
     writer.writerow(["更新されたFAQ FAQs changed"])
     writer.writerow(EDIT_HEADER)
-    writer.writerows(report.faq_edits)
+    writer.writerows(_safe_rows(report.faq_edits))
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -251,6 +273,9 @@ def render_xlsx(report: Report) -> bytes:
             cell.font = bold
         for row in rows:
             ws.append(list(row))
+            for cell in ws[ws.max_row]:
+                if cell.data_type == "f":  # text that openpyxl would store as a formula: keep it text
+                    cell.data_type = "s"
         for column in ws.columns:
             width = max(len(str(cell.value or "")) for cell in column)
             ws.column_dimensions[column[0].column_letter].width = min(max(10, width * 1.6), 60)

@@ -8,6 +8,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from changeflow.models import ChangeEvent, ChangeRequest, DepartmentMember
+from changeflow.services import change_list_visible
 from faq.admin import FaqAdmin
 from faq.models import Faq
 
@@ -32,7 +33,7 @@ class DepartmentMemberAdmin(admin.ModelAdmin):
     list_display = ["user", "department"]
     list_filter = ["department"]
     search_fields = ["user__username", "department__name"]
-    autocomplete_fields = ["user"]
+    # A plain list of users: FAQ管理者 may not search the user accounts (admin autocomplete needs that).
 
 
 class ChangeEventInline(admin.TabularInline):
@@ -59,6 +60,11 @@ class ChangeRequestAdmin(admin.ModelAdmin):
     @admin.display(description=_("page"))
     def open_page(self, obj: ChangeRequest) -> str:
         return format_html('<a href="{}">{}</a>', reverse("changeflow:detail", args=[obj.pk]), _("open"))
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ChangeRequest]:
+        """The same requests as on the change-request pages: editors see their own departments' only."""
+        visible = change_list_visible(request.user)
+        return super().get_queryset(request).filter(pk__in=visible.values("pk"))
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return [field.name for field in ChangeRequest._meta.fields]

@@ -13,8 +13,10 @@ from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError
-from django.http import HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, JsonResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework import exceptions as drf_exceptions
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException, ParseError, UnsupportedMediaType
 from rest_framework.negotiation import DefaultContentNegotiation
@@ -61,6 +63,7 @@ ERRORS: dict[str, tuple[str, str]] = {
     "unknown_turn": ("対象の会話が見つかりません。", "No such turn."),
     "not_found": ("ページが見つかりません。", "Not found."),
     "method_not_allowed": ("この方法では利用できません。", "Method not allowed."),
+    "not_acceptable": ("この形式では返せません。", "The requested format is not available."),
     "unavailable": (
         "ただいま混み合っています。しばらくしてから、または{contact}へお問い合わせください。",
         "The service is busy. Please try again later or contact {contact}.",
@@ -207,6 +210,15 @@ class StrictIntegerField(serializers.IntegerField):
         return int(super().to_internal_value(data))
 
 
+class StrictBooleanField(serializers.BooleanField):
+    """A JSON true or false only: DRF's BooleanField would take "yes", "1", 1 and "off"."""
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+
 class ChatRequestSerializer(serializers.Serializer):
     question = StrictCharField(allow_blank=True, trim_whitespace=False, help_text="The resident's question.")
     session_id = StrictCharField(required=False, allow_blank=True, max_length=100)
@@ -261,10 +273,15 @@ class ErrorSerializer(serializers.Serializer):
     error = serializers.DictField(child=serializers.CharField())
 
 
+class FeedbackResponseSerializer(serializers.Serializer):
+    ok = serializers.BooleanField()
+    turn_id = serializers.UUIDField()
+
+
 class FeedbackRequestSerializer(serializers.Serializer):
     turn_id = serializers.UUIDField()
-    helpful = serializers.BooleanField()
-    comment = serializers.CharField(required=False, allow_blank=True, max_length=COMMENT_MAX_CHARS)
+    helpful = StrictBooleanField()
+    comment = StrictCharField(required=False, allow_blank=True, max_length=COMMENT_MAX_CHARS)
 
 
 def stored_idempotency_key(key: str) -> str:
@@ -289,7 +306,16 @@ class ChatView(PublicAPIView):
             429: ErrorSerializer,
             503: ErrorSerializer,
         },
-        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=True)],
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                required=True,
+                pattern=r"^[A-Za-z0-9_-]{8,128}$",
+                description="8-128 letters, digits, - or _ (a UUID will do).",
+            )
+        ],
         summary="Ask a question",
         description="The same Idempotency-Key sent again returns the stored response and never makes a second turn.",
     )
@@ -330,7 +356,7 @@ class FeedbackView(PublicAPIView):
 
     @extend_schema(
         request=FeedbackRequestSerializer,
-        responses={200: serializers.DictField(), 400: ErrorSerializer, 429: ErrorSerializer},
+        responses={200: FeedbackResponseSerializer, 400: ErrorSerializer, 429: ErrorSerializer},
         summary="Helpful or not helpful, with an optional comment",
     )
     def post(self, request: Request) -> Response:
@@ -355,3 +381,37 @@ def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     japanese, english = ERRORS["not_found"]
     message = english if request_lang(request) == "en" else japanese
     return JsonResponse({"error": {"code": "not_found", "message": message}}, status=404)
+
+
+class SchemaView(SpectacularAPIView):
+    """The OpenAPI document; its errors (unknown format, wrong method, unacceptable Accept) in the API's JSON shape."""
+
+    def handle_exception(self, exc: Exception) -> Response:
+        codes = {
+            drf_exceptions.NotFound: ("not_found", 404),
+            Http404: ("not_found", 404),
+            drf_exceptions.MethodNotAllowed: ("method_not_allowed", 405),
+            drf_exceptions.NotAcceptable: ("not_acceptable", 406),
+        }
+        for kind, (code, status_code) in codes.items():
+            if isinstance(exc, kind):
+                japanese, english = ERRORS[code]
+                message = english if request_lang(self.request) == "en" else japanese
+                return JsonResponse(  # type: ignore[return-value]
+                    {"error": {"code": code, "message": message}}, status=status_code
+                )
+        return super().handle_exception(exc)
+
+
+def schema_postprocess(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """The request bodies exactly as strict as the server: no unknown fields, `lang` ja/en, the question's limit."""
+    schemas = result.get("components", {}).get("schemas", {})
+    for name in ("ChatRequest", "FeedbackRequest"):
+        if name in schemas:
+            schemas[name]["additionalProperties"] = False
+    chat = schemas.get("ChatRequest", {}).get("properties", {})
+    if "lang" in chat:
+        chat["lang"]["enum"] = ["ja", "en", ""]
+    if "question" in chat:
+        chat["question"]["maxLength"] = settings.CHAT_MAX_QUESTION_CHARS
+    return result

@@ -265,7 +265,11 @@ _BIRTH_AFTER_WORD = _compile(r"生|うまれ|誕生|出生")
 _BIRTH_BEFORE_WORD = _compile(r"生年月日|誕生日|生まれ|出生|誕生")
 _BIRTH_BEFORE_WORD_EN = _compile(r"date[ ]of[ ]birth|birth[ ]?date|birthday|born|d\.?o\.?b", re.IGNORECASE)
 _RANGE_BEFORE = _compile(r"(?:[～〜~-]|から|より)[ ]?$")
-_NOT_A_BIRTH = _compile(r"^[ ]?(?:以前|以降|以後|より|から|まで|迄|頃|ごろ|前後|[-~〜～])")
+# A dash after a date starts a range only when another date follows ("1990/11/02 - how do I" is a birth date).
+_NOT_A_BIRTH = _compile(
+    r"^[ ]?(?:以前|以降|以後|より|から|まで|迄|頃|ごろ|前後"
+    r"|[-~〜～](?=[ ]?(?:[0-9明大昭平令]|[MTSHRmtshr]\.?[ ]?[0-9])))"
+)
 _ORDINARY_DATE_TIME = _compile(
     r"(?=[0-9])(?<![0-9])(?:"
     rf"{_Y4}(?P<s>[-/.])[0-9]{{1,2}}(?P=s)[0-9]{{1,2}}"  # 2026-04-01, 2026/4/1
@@ -293,7 +297,7 @@ _PHONE_DOMESTIC = _compile(
     r"[0-9]{1,4}(?:[ ]?\)[ ]?|" + _SEP + r")?[0-9]{3,4}" + _RB
 )
 _PHONE_INTERNATIONAL = _compile(
-    r"(?<![0-9+])(?:\+|00[ ]?)81[ ]{0,2}[-.]?[ ]{0,2}(?:\(0\)[ ]{0,2}[-.]?[ ]{0,2})?"
+    r"(?<![0-9+])(?:\+|00[ ]?)81\)?[ ]{0,2}[-.]?[ ]{0,2}(?:\(0\)[ ]{0,2}[-.]?[ ]{0,2})?"
     r"\(?[1-9][0-9]{0,3}\)?(?:" + _SEP + r")?[0-9]{1,4}(?:" + _SEP + r")?[0-9]{3,4}" + _RB
 )
 
@@ -723,6 +727,17 @@ def _place_start(words: str, digits: str, start: int) -> int:
             char == " " and i >= 2 and words[i - 2] in "都道府県市区町村郡"
         ):
             i -= 1
+        elif char == "の" and i >= 2 and _is_kanji(words[i - 2]) and i < start and _is_place_char(words[i]):
+            i -= 1  # 丸の内
+        elif "\u3041" <= char <= "\u3096":
+            # A district name in hiragana right after the city or ward: 横浜市西区みなとみらい
+            j = i - 1
+            while j > limit and "\u3041" <= words[j - 1] <= "\u3096":
+                j -= 1
+            if j > 0 and words[j - 1] in "都道府県市区町村郡":
+                i = j
+            else:
+                break
         else:
             break
     prefix = words[i:start]
@@ -887,4 +902,45 @@ def redact(text: str) -> Redaction:
         if not found:
             break
         kinds |= found
+    introduced = _self_introductions(text)
+    if introduced != text:
+        text = introduced
+        kinds.add("name")
     return Redaction(text=text, kinds=tuple(sorted(kinds)))
+
+
+_INTRO_FOLLOWERS = ("です", "と申", "と言い", "といい")
+_INTRO_PRECEDERS = ("は", "の", "、", "。", "！", "？", "\n", " ", "　")
+
+
+def _self_introductions(text: str) -> str:
+    """A name without 様/さん that introduces the writer (「山田太郎です」, 「私は佐藤と申します」).
+
+    SudachiPy's 人名 (personal name) tag confirms the name, so 「転入届です」 is left alone.
+    """
+    if not any(marker in text for marker in ("です", "申", "言い", "いい")):
+        return text
+    from faq.retrieval.text import tokenizer
+
+    morphemes = list(tokenizer()._tokenizer().tokenize(text))
+
+    def person(index: int) -> bool:
+        return morphemes[index].part_of_speech()[2] == "人名"
+
+    spans: list[tuple[int, int]] = []
+    i = 0
+    while i < len(morphemes):
+        if not person(i):
+            i += 1
+            continue
+        j = i
+        while j < len(morphemes) and person(j):
+            j += 1
+        before = morphemes[i - 1].surface() if i > 0 else ""
+        after = text[morphemes[j - 1].end() : morphemes[j - 1].end() + 3]
+        if (i == 0 or before in _INTRO_PRECEDERS) and after.startswith(_INTRO_FOLLOWERS):
+            spans.append((morphemes[i].begin(), morphemes[j - 1].end()))
+        i = j
+    for begin, end in reversed(spans):
+        text = text[:begin] + PLACEHOLDERS["name"] + text[end:]
+    return text

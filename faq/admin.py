@@ -3,10 +3,10 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
@@ -22,6 +22,37 @@ from faq.models import Category, Department, Faq, FaqStatus, IndexGeneration
 from faq.retrieval.index import index_sync_on_commit
 from faq.selectors import faq_valid_on_q
 from faq.services import faq_publish, faq_withdraw
+
+
+class GuardedHistoryAdmin(SimpleHistoryAdmin):
+    """Version pages that respect the change permission and the user's own list.
+
+    django-simple-history checks only the view permission on its version
+    pages, and a POST to a version page saves that version: a user who may
+    only read could overwrite any record. Here only users who may change the
+    record restore a version, and users who may not change records see the
+    versions only of records in their own list (`get_queryset`).
+    """
+
+    def _may_see(self, request: HttpRequest, object_id: str) -> bool:
+        if self.has_change_permission(request):
+            return True
+        return self.get_queryset(request).filter(pk=object_id).exists()
+
+    def history_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> HttpResponse:
+        if not self._may_see(request, object_id):
+            raise Http404
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(
+        self, request: HttpRequest, object_id: str, version_id: str, extra_context: Any = None
+    ) -> HttpResponse:
+        if not self._may_see(request, object_id):
+            raise Http404
+        if request.method == "POST" and not self.has_change_permission(request, self.get_object(request, object_id)):
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
 
 # Staff paste addresses without a scheme; the town's site is served over HTTPS.
 URL_FIELDS: dict[type[models.Field], dict[str, Any]] = {models.URLField: {"assume_scheme": "https"}}
@@ -53,7 +84,7 @@ class ValidityFilter(admin.SimpleListFilter):
 
 
 @admin.register(Department)
-class DepartmentAdmin(SimpleHistoryAdmin):
+class DepartmentAdmin(GuardedHistoryAdmin):
     form = DepartmentAdminForm
     formfield_overrides = URL_FIELDS
     list_display = ("name", "code", "phone", "window", "hours", "is_general_reception", "sort_order")
@@ -70,7 +101,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Faq)
-class FaqAdmin(SimpleHistoryAdmin):
+class FaqAdmin(GuardedHistoryAdmin):
     formfield_overrides = URL_FIELDS
     form = FaqAdminForm
     change_list_template = "admin/faq/faq/change_list.html"
@@ -143,7 +174,7 @@ class FaqAdmin(SimpleHistoryAdmin):
         if not self.has_view_permission(request):
             return HttpResponse(status=403)
         status = request.GET.get("status", "")
-        faqs = Faq.objects.all()
+        faqs = self.get_queryset(request)  # a department editor exports only their own departments' FAQs
         if status in FaqStatus.values:
             faqs = faqs.filter(status=status)
         return _csv_response(faq_export_bytes(faqs, fmt="csv"))

@@ -26,11 +26,52 @@ from chatbot.redaction import redact
 
 CITATION = re.compile(r"\s*[\[［]\s*(S\d+)\s*[\]］]")
 DIGITS = re.compile(r"\d+")
-URL = re.compile(r"https?://[^\s<>\"'）)」]+", re.IGNORECASE)
+URL = re.compile(
+    r"https?://[^\s<>\"'）)」]+|(?<![\w@.-])(?:www\.)?(?:[a-z0-9-]+\.)+[a-z]{2,}(?:/\S*)?(?![\w@])", re.IGNORECASE
+)
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 KANJI_AMOUNT = re.compile(r"[〇一二三四五六七八九十百千万億]+(?=[円時分日月年歳才件枚回人点％%])")
 MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z!]|```|\*\*|__|\]\(|^\s{0,3}#{1,6}\s|^\s*[-*+]\s|^\s*\|.*\|\s*$", re.MULTILINE)
 MIN_CHARS = 4
+ENGLISH_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "to",
+        "of",
+        "in",
+        "at",
+        "on",
+        "for",
+        "by",
+        "with",
+        "from",
+        "and",
+        "or",
+        "is",
+        "are",
+        "be",
+        "can",
+        "you",
+        "your",
+        "please",
+        "if",
+        "it",
+        "this",
+        "that",
+        "as",
+        "not",
+        "no",
+        "will",
+        "may",
+        "must",
+        "do",
+        "does",
+        "have",
+        "has",
+    ]
+)
 LEAK_WINDOW = 24
 
 
@@ -66,6 +107,7 @@ def _is_japanese(ch: str) -> bool:
 
 
 def _language_ok(text: str, lang: str) -> bool:
+    text = _fold(text)
     letters = [ch for ch in text if ch.isalpha()]
     if not letters:
         return False
@@ -73,7 +115,13 @@ def _language_ok(text: str, lang: str) -> bool:
     kana = any("\u3040" <= ch <= "\u30ff" for ch in text)
     if lang == "ja":
         return japanese >= 0.3 and kana
-    return japanese <= 0.3
+    # English: no other Latin-script language (accented letters) and some English function words.
+    latin = [ch for ch in letters if not _is_japanese(ch)]
+    if any(not ch.isascii() for ch in latin):
+        return False
+    words = re.findall(r"[a-z]+", text.casefold())
+    common = sum(1 for word in words if word in ENGLISH_WORDS)
+    return japanese <= 0.3 and (len(words) < 5 or common / len(words) >= 0.15)
 
 
 def _leaks(text: str, instructions: str) -> bool:
@@ -112,6 +160,8 @@ def check(reply: str, *, snippets: list[Snippet], lang: str, instructions: str) 
             return Checked(False, "", "numbers", f"amount not in the snippets: {found[:60]}")
     if MARKUP.search(shown):
         return Checked(False, "", "markup", "HTML or Markdown in the reply")
+    if _leaks(shown, instructions):
+        return Checked(False, "", "prompt_leak", "the reply repeats the instructions")
     if len(shown) < MIN_CHARS or len(shown) > settings.LLM_MAX_ANSWER_CHARS:
         return Checked(
             False, "", "length", f"{len(shown)} characters (allowed {MIN_CHARS}-{settings.LLM_MAX_ANSWER_CHARS})"
@@ -121,6 +171,4 @@ def check(reply: str, *, snippets: list[Snippet], lang: str, instructions: str) 
     extra = [item for item in personal_items(shown) if _fold(item).strip() not in folded_sources]
     if extra:
         return Checked(False, "", "personal_data", f"personal data not in the snippets ({len(extra)})")
-    if _leaks(shown, instructions):
-        return Checked(False, "", "prompt_leak", "the reply repeats the instructions")
     return Checked(True, shown)

@@ -781,3 +781,522 @@ ORDINARY_QUESTIONS = (
     "令和8年4月1日（水）から受付開始ですか",
     "2026年4月1日(水)～4月30日(木)の間",
 )
+
+
+# --------------------------------------------------------------------------------------------------
+# Extended corpus: more kinds and formats, for the end-to-end privacy test
+# (tests/security/test_pii_nowhere.py). Generated from its own seed, after everything above, so
+# CORPUS and the numbers in it stay exactly what they were.
+# --------------------------------------------------------------------------------------------------
+
+EXTENDED_RNG = random.Random(20260415)
+
+
+def _ext_digits(count: int) -> str:
+    return "".join(EXTENDED_RNG.choice("0123456789") for _ in range(count))
+
+
+def _ext_not_zero(count: int) -> str:
+    """``count`` digits, the first one not 0."""
+    return str(EXTENDED_RNG.randint(1, 9)) + _ext_digits(count - 1)
+
+
+def _round_robin(templates: tuple[str, ...], values: list[tuple[str, str]], kind: str) -> list[PiiCase]:
+    return [PiiCase(templates[i % len(templates)].format(slot), ((pii, kind),)) for i, (slot, pii) in enumerate(values)]
+
+
+# Phones: +81 in every spelling (with and without (0), parentheses, full-width), mobiles with dots,
+# every dash variant, full-width digits and spaces.
+EXT_PHONE_TEMPLATES = (
+    "留守番電話に{}と残しました。折り返してください",
+    "海外から帰国予定です。連絡は{}へお願いします",
+    "学校からの連絡先を{}に変更したい",
+    "I am abroad now; call me on {} after 6 pm.",
+    "不在票の電話番号が{}になっていました",
+)
+
+
+def ext_phone_values() -> list[tuple[str, str]]:
+    values: list[tuple[str, str]] = []
+    for i, national in enumerate(("3", "6", "45", "90", "80", "70", "467", "11", "92", "50")):
+        is_mobile = national in ("90", "80", "70", "50")
+        local = _ext_not_zero(4) if is_mobile else _ext_not_zero(5 - len(national))  # 9 or 10 national digits
+        subscriber = _ext_digits(4)
+        shapes = (
+            f"+81-{national}-{local}-{subscriber}",
+            f"+81 {national} {local} {subscriber}",
+            f"+81 (0){national}-{local}-{subscriber}",
+            fullwidth(f"+81-{national}-{local}-{subscriber}"),
+            f"+81{national}{local}{subscriber}",
+            f"(+81) {national}-{local}-{subscriber}",
+        )
+        text = shapes[i % len(shapes)]
+        values.append((text, text))
+    for i in range(10):
+        mobile = ("090", "080", "070")[i % 3] + _ext_not_zero(4) + _ext_digits(4)
+        head, middle, tail = mobile[:3], mobile[3:7], mobile[7:]
+        mobile_shapes = (
+            f"{head}.{middle}.{tail}",
+            fullwidth(mobile),
+            f"{head}{DASHES[i]}{middle}{DASHES[i]}{tail}",
+            fullwidth(f"{head} {middle} {tail}"),
+            f"{head}（{middle}）{tail}",
+        )
+        text = mobile_shapes[i % len(mobile_shapes)]
+        values.append((text, text))
+    return values
+
+
+EXT_EMAIL_TEMPLATES = ("メールは{}です。返信をお願いします", "{}に資料を送ってほしい", "Contact me at {} please.")
+EXT_EMAILS = (
+    "sato_k@example.lg.jp",
+    "Yamada.Hanako+kosodate@example.com",
+    "kimura-1985@mail.example.ne.jp",
+    "nguyen.thi.lan@example.vn",
+    "j.smith@example.co.uk",
+)
+
+
+def ext_email_values() -> list[tuple[str, str]]:
+    values = [(e, e) for e in EXT_EMAILS]
+    values.append((fullwidth("matsumoto@example.jp"), fullwidth("matsumoto@example.jp")))
+    values.append(("inoue.yuki＠example．ne．jp", "inoue.yuki＠example．ne．jp"))
+    values.append(("hashimoto [at] example [dot] jp", "hashimoto [at] example [dot] jp"))
+    return values
+
+
+# My Numbers: two thirds valid, one third with a wrong check digit.
+EXT_MY_NUMBER_TEMPLATES = (
+    "マイナンバー（{}）を会社に伝えてもいいですか",
+    "勤務先に個人番号{}を提出しました。住民税の通知はいつ？",
+    "源泉徴収票に{}と書かれていますが私の番号ですか",
+)
+
+
+def ext_my_number_values() -> list[tuple[str, str]]:
+    values: list[tuple[str, str]] = []
+    for i in range(12):
+        first = _ext_digits(11)
+        good = my_number_check_digit(first)
+        number = first + (good if i % 3 else str((int(good) + 1 + i % 9) % 10))
+        shapes = (
+            f"{number[:4]} {number[4:8]} {number[8:]}",
+            f"{number[:4]}-{number[4:8]}-{number[8:]}",
+            fullwidth(number),
+            number,
+        )
+        text = shapes[i % len(shapes)]
+        values.append((text, text))
+    return values
+
+
+# Postal codes: with and without 〒 or 郵便番号, every dash, none, full-width.
+EXT_POSTAL_TEMPLATES = (
+    "〒{}の住所に書類を送ってください",
+    "郵便番号は{}です。転送の手続きをしたい",
+    "引っ越し先の郵便番号{}で住所検索ができません",
+    "{} 群馬県高崎市に転居予定です",
+    "Send it to postal code {}, please.",
+)
+
+
+def ext_postal_values() -> list[tuple[str, str]]:
+    values: list[tuple[str, str]] = []
+    for i in range(25):
+        code = f"{EXTENDED_RNG.randint(1, 999):03d}{_ext_digits(4)}"
+        dash = DASHES[i % len(DASHES)]
+        forms = (f"{code[:3]}{dash}{code[3:]}", code, fullwidth(f"{code[:3]}-{code[3:]}"), fullwidth(code))
+        form = forms[(i // len(EXT_POSTAL_TEMPLATES)) % len(forms)]
+        if i % len(EXT_POSTAL_TEMPLATES) == 3:  # without any keyword: only the 123-4567 shape says "postal code"
+            form = f"{code[:3]}-{code[3:]}" if i % 2 else fullwidth(f"{code[:3]}-{code[3:]}")
+        values.append((form, form))
+    return values
+
+
+# Addresses: prefecture and city, 丁目/番/号 and 番地, hyphens of every kind, full-width and kanji digits,
+# building and room, hiragana in the district name.
+EXT_ADDRESS_TEMPLATES = (
+    "現住所は{}です。転出届の書き方を教えてください",
+    "{}に引っ越しました。転入届はいつまでに出せばいいですか",
+    "{}の空き地に雑草が生い茂っています",
+    "住民票の住所が{}のままです。変更したい",
+    "{}で水道が漏れています。修理の連絡先は？",
+    "納税通知書の送付先を{}に変えたい",
+)
+EXT_PLACES = (
+    ("群馬県前橋市", "本町"),
+    ("静岡県浜松市中区", "元城町"),
+    ("福岡県久留米市", "東町"),
+    ("宮城県仙台市青葉区", "一番町"),
+    ("長野県松本市", "中央"),
+    ("岡山県倉敷市", "阿知"),
+    ("新潟県長岡市", "大手通"),
+    ("熊本県熊本市中央区", "手取本町"),
+    ("", "緑が丘"),
+    ("", "旭町"),
+    ("", "若松町"),
+    ("", "桜木町"),
+    ("", "柳町"),
+    ("", "泉町"),
+    ("", "寿町"),
+    ("", "栄町"),
+)
+
+
+def ext_address_values() -> list[tuple[str, str]]:
+    values: list[tuple[str, str]] = []
+    for i, (city, town) in enumerate(EXT_PLACES):
+        a, b, c = EXTENDED_RNG.randint(1, 9), EXTENDED_RNG.randint(1, 30), EXTENDED_RNG.randint(1, 25)
+        dash = DASHES[i % len(DASHES)]
+        room = f"{EXTENDED_RNG.randint(1, 5)}0{EXTENDED_RNG.randint(1, 9)}号室"
+        shapes = (
+            f"{city}{town}{a}丁目{b}番{c}号",
+            f"{town}{a}丁目{b}番地{c}",
+            f"{town}{a}丁目{b}-{c}",
+            f"{town}{fullwidth(str(a))}丁目{fullwidth(str(b))}番{fullwidth(str(c))}号",
+            f"{town}{kanji_digits(str(a))}丁目{kanji_digits(str(b))}番{kanji_digits(str(c))}号",
+            f"{town}{a}{dash}{b}{dash}{c}",
+            f"{town}{a}丁目{b}番{c}号 メゾン{town}{room}",
+        )
+        text = shapes[i % len(shapes)]
+        values.append((text, text))
+    for i, town in enumerate(("大字上田", "大字中島", "字西原", "大字岩井")):
+        number = f"{EXTENDED_RNG.randint(100, 2999)}番地" + (str(EXTENDED_RNG.randint(1, 9)) if i % 2 else "")
+        values.append((f"{town}{number}", number))
+    values += [
+        ("本町三丁目4-5", "本町三丁目4-5"),
+        ("中央区日本橋2-1-3-1205", "中央区日本橋2-1-3-1205"),
+        ("千代田区丸の内1-9-1", "丸の内1-9-1"),
+        ("横浜市西区みなとみらい2-3-1", "みなとみらい2-3-1"),
+    ]
+    return values
+
+
+# Names: kanji with and without a space, hiragana given names, katakana (with ・ or a space), romaji with
+# -san/-sama/-dono and Mr./Ms./Dr., before 様/さん/殿/さま.
+EXT_NAME_TEMPLATES = (
+    "{}から電話があったと伝えてください",
+    "保育園の申し込みは{}の名前で出しました",
+    "{}の代理で来ました。委任状は必要ですか",
+    "先日対応してくれた{}にお礼を言いたい",
+    "{}あてに届いた通知書の内容がわかりません",
+)
+EXT_SURNAMES = (
+    "松本",
+    "井上",
+    "木村",
+    "清水",
+    "山口",
+    "池田",
+    "橋本",
+    "石川",
+    "前田",
+    "藤田",
+    "後藤",
+    "岡田",
+    "村上",
+    "近藤",
+    "坂本",
+    "遠藤",
+    "青木",
+    "西村",
+    "福田",
+    "太田",
+)
+EXT_GIVEN_NAMES = ("翔太", "美穂", "大輔", "由美", "拓也", "恵子", "千尋", "蓮", "さくら", "ひなた")
+EXT_KATAKANA_NAMES = (
+    ("サトウ", "ハナコ"),
+    ("タナカ", "ケンジ"),
+    ("スズキ", "ミホ"),
+    ("ワタナベ", "ユウキ"),
+    ("キム", "ミンジュン"),
+    ("グエン", "ティ ラン"),
+    ("ゴンザレス", "マリア"),
+    ("シュミット", "アンナ"),
+)
+EXT_ROMAJI_NAMES = ("Kenji Matsumoto", "Yuki Inoue", "Haruto Kimura", "Aiko Shimizu", "Sota Yamaguchi", "Mei Ikeda")
+
+
+def ext_name_values() -> list[tuple[str, str]]:
+    values: list[tuple[str, str]] = []
+    honorifics = ("様", "さん", "殿", "さま")
+    for i, surname in enumerate(EXT_SURNAMES):
+        given = EXT_GIVEN_NAMES[i % len(EXT_GIVEN_NAMES)]
+        name = f"{surname}{given}" if i % 3 else f"{surname} {given}"
+        values.append((f"{name}{honorifics[i % len(honorifics)]}", name))
+    for i, (family, given) in enumerate(EXT_KATAKANA_NAMES):
+        name = f"{family} {given}" if i % 2 else f"{family}・{given}"
+        values.append((f"{name}{honorifics[i % 3]}", name))
+    for family, given in EXT_KATAKANA_NAMES[:4]:
+        values.append((f"{family}{given}さん", f"{family}{given}"))
+    for i, full in enumerate(EXT_ROMAJI_NAMES):
+        family = full.split()[1]
+        shapes = (
+            (f"{family}-san", family),
+            (f"{full}-sama", full),
+            (f"Mr. {family}", family),
+            (f"Ms. {full}", full),
+            (f"{family}-dono", family),
+            (f"Dr. {family}", family),
+        )
+        values.append(shapes[i])
+    return values
+
+
+# Dates of birth: 明治..令和 and 元年, kanji and full-width digits, S/H/R abbreviations, Western dates in
+# every separator, English day-month and month-day orders.
+EXT_BIRTH_CASES_RAW = (
+    ("生年月日は昭和52年11月23日です。国民年金の記録を確認したい", "昭和52年11月23日"),
+    ("平成3年2月14日生まれの息子が成人式に出られるか知りたい", "平成3年2月14日"),
+    ("令和元年7月30日生まれの娘の予防接種の予定を教えて", "令和元年7月30日"),
+    ("令和4年12月1日に生まれた子の出生届はもう出しました", "令和4年12月1日"),
+    ("昭和23年5月5日生まれの父の後期高齢者医療について", "昭和23年5月5日"),
+    ("平成元年10月10日生の者です。健康診断の対象年齢ですか", "平成元年10月10日"),
+    ("生年月日：1978年6月18日", "1978年6月18日"),
+    ("1992年3月3日生まれです。国民健康保険に入りたい", "1992年3月3日"),
+    ("誕生日は1966/07/30です。敬老パスはいつからもらえますか", "1966/07/30"),
+    ("生年月日 1983-09-09 で申請書を出しました", "1983-09-09"),
+    ("S48.3.15生まれです。特定健診の受診券が届きません", "S48.3.15"),
+    ("生年月日はH7.12.1です", "H7.12.1"),
+    ("R3.4.5生まれの子の児童手当について", "R3.4.5"),
+    ("生年月日：昭和４５年８月２０日", "昭和４５年８月２０日"),
+    ("生年月日は２００５年１月１５日です。選挙の案内は届きますか", "２００５年１月１５日"),
+    ("平成十年五月二十日生まれです", "平成十年五月二十日"),
+    ("生年月日は平成 14 年 2 月 28 日です", "平成 14 年 2 月 28 日"),
+    ("I was born on 3 March 1975. Do I need a health check?", "3 March 1975"),
+    ("Date of birth: July 4, 1988", "July 4, 1988"),
+    ("DOB 1990/11/02 - how do I renew my residence card?", "1990/11/02"),
+    ("My birthday is 2 February 2001, am I eligible for the youth discount?", "2 February 2001"),
+    ("母の誕生日は大正14年1月3日です。百歳のお祝いはありますか", "大正14年1月3日"),
+    ("生年月日 19880704 の者です", "19880704"),
+    ("生年月日が2011年9月1日の子の入学手続きは？", "2011年9月1日"),
+    ("平成28年6月6日生まれの双子の健診について", "平成28年6月6日"),
+    ("祖父は昭和8年12月8日生まれです。介護認定の申請をしたい", "昭和8年12月8日"),
+    ("生年月日（西暦）1959年4月29日", "1959年4月29日"),
+    ("生年月日: H12.7.7", "H12.7.7"),
+    ("昭和60年１２月３１日生まれです。年金の手続きは？", "昭和60年１２月３１日"),
+    ("生年月日は令和2年2月22日です。保育園の入園資格を知りたい", "令和2年2月22日"),
+    ("S52.11.23生です。がん検診の対象ですか", "S52.11.23"),
+    ("1978.6.18生まれの夫の扶養について", "1978.6.18"),
+    ("生年月日 S52/11/23 と書きました", "S52/11/23"),
+    ("明治45年7月29日生まれの曾祖母の戸籍を取りたい", "明治45年7月29日"),
+)
+
+# Bank accounts: 普通/当座 (預金), branch numbers (支店番号, 店番, branch code), Japan Post 記号/番号,
+# full-width digits, a hyphenated account number.
+EXT_BANKS = ("みずほ銀行", "三菱UFJ銀行", "群馬銀行", "静岡銀行", "JAバンク", "信用金庫")
+EXT_BRANCHES = ("本店", "駅前支店", "中央支店", "東支店", "市役所前支店")
+
+
+def ext_bank_cases() -> list[PiiCase]:
+    cases: list[PiiCase] = []
+    for i in range(24):
+        account, branch = _ext_digits(7), _ext_digits(3)
+        bank, office = EXT_BANKS[i % len(EXT_BANKS)], EXT_BRANCHES[i % len(EXT_BRANCHES)]
+        kind = ("普通", "当座", "普通預金", "当座預金")[i % 4]
+        shape = i % 8
+        if shape == 0:
+            cases.append(
+                PiiCase(f"児童手当の振込先は{bank}{office} {kind} {account} です", ((account, "bank_account"),))
+            )
+        elif shape == 1:
+            cases.append(
+                PiiCase(
+                    f"口座を{bank}（支店番号{branch}）{kind}{account}に変更したい",
+                    ((branch, "bank_account"), (account, "bank_account")),
+                )
+            )
+        elif shape == 2:
+            text = fullwidth(account)
+            cases.append(PiiCase(f"還付金は{kind}　{text}に振り込んでください", ((text, "bank_account"),)))
+        elif shape == 3:
+            cases.append(
+                PiiCase(
+                    f"{bank} 店番{branch} {kind}口座 {account} の名義変更について",
+                    ((branch, "bank_account"), (account, "bank_account")),
+                )
+            )
+        elif shape == 4:
+            text = f"{account[:3]}-{account[3:]}"
+            cases.append(PiiCase(f"口座番号 {text}（{kind}）で口座振替を申し込みました", ((text, "bank_account"),)))
+        elif shape == 5:
+            symbol, number = "1" + _ext_digits(4), _ext_digits(7) + "1"
+            cases.append(
+                PiiCase(
+                    f"ゆうちょ銀行の記号{symbol}、番号{number}で受け取りたい",
+                    ((symbol, "bank_account"), (number, "bank_account")),
+                )
+            )
+        elif shape == 6:
+            cases.append(
+                PiiCase(
+                    f"Please refund to {bank}, branch code {branch}, account number {account}.",
+                    ((branch, "bank_account"), (account, "bank_account")),
+                )
+            )
+        else:
+            cases.append(
+                PiiCase(f"住民税の引き落とし口座（{kind}・{account}）を解約しました", ((account, "bank_account"),))
+            )
+    return cases
+
+
+def ext_combined_cases() -> list[PiiCase]:
+    """Several kinds in one real question."""
+    account = _ext_digits(7)
+    mobile = "090" + _ext_not_zero(4) + _ext_digits(4)
+    phone = f"{mobile[:3]}-{mobile[3:7]}-{mobile[7:]}"
+    first = _ext_digits(11)
+    my_number = first + my_number_check_digit(first)
+    grouped = f"{my_number[:4]} {my_number[4:8]} {my_number[8:]}"
+    return [
+        PiiCase(
+            f"児童手当の口座を変えたいです。名義人は松本翔太です。普通 {account}、連絡先 {phone}",
+            (("松本翔太", "name"), (account, "bank_account"), (phone, "phone")),
+        ),
+        PiiCase(
+            "〒371-0846 前橋市元総社町2丁目5番8号に住んでいます。ごみ袋の配布について",
+            (("371-0846", "postal_code"), ("前橋市元総社町2丁目5番8号", "address")),
+        ),
+        PiiCase(
+            f"個人番号{grouped}、生年月日 昭和59年2月29日で転入手続きをしたい",
+            ((grouped, "my_number"), ("昭和59年2月29日", "birth_date")),
+        ),
+        PiiCase(
+            "木村恵子様（kimura.keiko@example.jp、０４５－６７８－９０１２）に書類を送ってください",
+            (("木村恵子", "name"), ("kimura.keiko@example.jp", "email"), ("０４５－６７８－９０１２", "phone")),
+        ),
+        PiiCase(
+            "Hello, my name is Anna Schmidt, born 12 May 1990, phone +81 80 2468 1357. How do I register my address?",
+            (("Anna Schmidt", "name"), ("12 May 1990", "birth_date"), ("+81 80 2468 1357", "phone")),
+        ),
+        PiiCase(
+            "住所：栄町3丁目7番12号　氏名：清水大輔　電話：0276-45-6789　生年月日：平成2年8月15日",
+            (
+                ("栄町3丁目7番12号", "address"),
+                ("清水大輔", "name"),
+                ("0276-45-6789", "phone"),
+                ("平成2年8月15日", "birth_date"),
+            ),
+        ),
+        PiiCase(
+            "郵便番号１５０－００４１、渋谷区神南1-19-11の山口様あての還付通知が届きません",
+            (("１５０－００４１", "postal_code"), ("神南1-19-11", "address"), ("山口", "name")),
+        ),
+        PiiCase(
+            "固定資産税の口座振替を申し込みたい。群馬銀行 駅前支店 店番 218 普通 4455667 名義 オカダ タクヤ",
+            (("218", "bank_account"), ("4455667", "bank_account"), ("オカダ タクヤ", "name")),
+        ),
+    ]
+
+
+def build_extended_corpus() -> list[PiiCase]:
+    corpus: list[PiiCase] = []
+    corpus += _round_robin(EXT_PHONE_TEMPLATES, ext_phone_values(), "phone")
+    corpus += _round_robin(EXT_EMAIL_TEMPLATES, ext_email_values(), "email")
+    corpus += _round_robin(EXT_MY_NUMBER_TEMPLATES, ext_my_number_values(), "my_number")
+    corpus += _round_robin(EXT_POSTAL_TEMPLATES, ext_postal_values(), "postal_code")
+    corpus += _round_robin(EXT_ADDRESS_TEMPLATES, ext_address_values(), "address")
+    corpus += _round_robin(EXT_NAME_TEMPLATES, ext_name_values(), "name")
+    corpus += [PiiCase(text, ((pii, "birth_date"),)) for text, pii in EXT_BIRTH_CASES_RAW]
+    corpus += ext_bank_cases()
+    corpus += ext_combined_cases()
+    return corpus
+
+
+EXTENDED_CORPUS = build_extended_corpus()
+# Everything: the redaction unit tests use CORPUS, the end-to-end privacy test uses FULL_CORPUS.
+FULL_CORPUS: tuple[PiiCase, ...] = (*CORPUS, *EXTENDED_CORPUS)
+
+
+# More ordinary questions with numbers that are not personal data: collection days, room numbers of
+# public facilities (a room of the town's own building is not anybody's address; a room number after a
+# street address is part of that address and is redacted with it), fees, periods, route numbers,
+# counts, cohorts, and the words 電話番号/口座/生まれ/誕生日/普通/当座/支店 without any number of a person.
+MORE_ORDINARY_QUESTIONS = (
+    "資源ごみは第2・第4水曜日の収集ですか",
+    "第1・第3土曜日は窓口が開いていますか",
+    "市民会館の201号室を予約したい",
+    "保健センター2階の203号室で相談できますか",
+    "役場本庁舎の301会議室はどこですか",
+    "受付時間は8:30〜17:15、土日祝日は休みですか",
+    "平日の午前9時から午後5時まで電話相談できますか",
+    "住民票の写しは1通300円、2通で600円ですか",
+    "粗大ごみ処理券は1枚500円と1,000円の2種類ですか",
+    "乳幼児健診は生後3か月・6か月・1歳6か月・3歳ですか",
+    "4月1日から翌年3月31日までが年度ですか",
+    "令和8年4月1日施行の条例について知りたい",
+    "2026年10月1日から手数料が改定されますか",
+    "昭和56年5月31日以前に建てられた住宅の耐震診断の補助は？",
+    "平成12年度以降の固定資産税の評価額を見たい",
+    "申請から交付まで約1か月かかりますか",
+    "1世帯あたり2台まで駐車できますか",
+    "定員20名、先着順ですか",
+    "対象は70歳以上の方ですか",
+    "3人目以降の子どもの保育料は無料ですか",
+    "ごみ袋は45リットルと30リットルがありますか",
+    "粗大ごみは1回に5点までですか",
+    "市県民税は年4回（6月・8月・10月・翌年1月）の納付ですか",
+    "国民健康保険税の納期は第1期から第8期までですか",
+    "第3期分の納付書をなくしました",
+    "バスは1時間に2本ですか",
+    "路線バス3系統の始発は6:45ですか",
+    "国道17号線の通行止めはいつまで？",
+    "県道123号の工事について",
+    "町内の避難所は全部で12か所ですか",
+    "災害用の備蓄は3日分が目安ですか",
+    "予防接種は2回目から4週間あけますか",
+    "BCGは生後5か月から8か月までに受けるのですか",
+    "児童手当は月額10,000円ですか、15,000円ですか",
+    "出産育児一時金は50万円ですか",
+    "住宅改修の補助は上限20万円ですか",
+    "有効期限は発行日から3か月以内ですか",
+    "窓口番号は5番と6番のどちらですか",
+    "整理券の番号が45番でした",
+    "介護保険料の段階は第1段階から第13段階までですか",
+    "1丁目から3丁目までの地区の防災訓練はいつ？",
+    "本町2丁目の集会所を借りたい",
+    "小学校の学区は北1条から北5条までですか",
+    "ごみ集積所の番号 No.12 の場所を変更したい",
+    "申請書の様式第3号はどこにありますか",
+    "規則第12条第2項の意味を教えて",
+    "2025年度の決算額は約120億円ですか",
+    "人口3万人の町ですか",
+    "面積は約85平方キロメートルですか",
+    "水道料金は2か月ごとの請求ですか",
+    "下水道の使用料は1立方メートルあたり150円ですか",
+    "郵便局の窓口は9時から17時までですか",
+    "市役所の代表電話番号を教えてください",
+    "電話で予約する場合の番号はどこに載っていますか",
+    "住所変更は転居から14日以内ですか",
+    "生まれた日から14日以内に出生届を出すのですか",
+    "誕生日の前日に年齢が加算されるのですか",
+    "銀行口座の変更届はどこで出せますか",
+    "普通自動車の運転免許の住所変更は警察署ですか",
+    "当座の生活費の貸付制度はありますか",
+    "支店のない銀行でも口座振替できますか",
+    "2026/4/1〜2026/4/30の間に申請できますか",
+    "令和8年4月1日(水)10:00〜12:00に説明会がありますか",
+    "1-2月は窓口が混みますか",
+    "10-12歳の子ども向け講座はありますか",
+    "申込みは1人1回、1回2時間までですか",
+    "会場は本町1丁目集会所ですか",
+    "施設予約番号は A-1203 ですか",
+    "令和7年分の所得証明書は6月1日から発行ですか",
+    "ふるさと納税は2,000円を超える部分が控除されますか",
+    "子ども医療費は0歳から18歳までですか",
+    "1号認定と2号認定の違いは？",
+    "公民館の第1会議室と第2会議室",
+    "防災無線は毎日17時にチャイムが鳴りますか",
+    "資源物は月2回、第1・第3金曜日ですか",
+    "住民税の特別徴収は6月から翌年5月までの12回ですか",
+    "第2・第4水曜日の14:00〜16:00に法律相談があります",
+    "平成30年7月豪雨の被災者支援について",
+    "昭和20年代に建てられた家の解体補助",
+    "The office is closed on the 2nd and 4th Saturday, right?",
+    "Is room 201 of the community center available on Sunday?",
+    "Is the fee 1,500 yen for large furniture?",
+    "Do I need to register within 14 days after moving?",
+    "Bus route 3 leaves at 6:45, is that right?",
+)
+ALL_ORDINARY_QUESTIONS: tuple[str, ...] = (*ORDINARY_QUESTIONS, *MORE_ORDINARY_QUESTIONS)

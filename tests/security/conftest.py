@@ -1,0 +1,1 @@
+"""The security and privacy suite (`make security` runs this directory alone): each test attacks one protection."""
