@@ -2,8 +2,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.test import Client
+from hypothesis import settings as hypothesis_settings
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from faq.models import Department
 from faq.retrieval import vectorstore
@@ -11,6 +14,12 @@ from faq.retrieval.index import forget_loaded_index
 from tests.factories import DepartmentFactory, StaffUserFactory
 
 WriteFile = Callable[..., Path]
+
+# Property and fuzz tests are derandomised and reproducible from their code: no example database, and
+# hypothesis's caches go to the throw-away data directory, not a .hypothesis/ folder in the project.
+hypothesis_settings.register_profile("project", database=None)
+hypothesis_settings.load_profile("project")
+set_hypothesis_home_dir(settings.DATA_DIR / "hypothesis")
 
 
 @pytest.fixture
