@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup install install-dev lint typecheck pytest browser messages security audit
+.PHONY: run test setup install install-dev lint typecheck pytest tools messages security audit
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,19 +48,20 @@ lint: install-dev
 typecheck: install-dev
 	$(BIN)/mypy
 
-# System tools the tests use: Debian's Chromium at /usr/bin/chromium, driven by
-# Playwright (its own browser downloads are not used), and pdftoppm (poppler-utils)
-# to check that the monthly PDF report renders.
-browser:
-	@{ test -x /usr/bin/chromium && test -x /usr/bin/pdftoppm; } || { if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; $$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends chromium poppler-utils; }
+# System tools the tests use, from Debian's packages: Chromium at /usr/bin/chromium,
+# driven by Playwright (its own browser downloads are not used); pdftoppm
+# (poppler-utils) to check that the monthly PDF report renders; wrk, the load
+# generator of `bench_load`.
+tools:
+	@{ test -x /usr/bin/chromium && test -x /usr/bin/pdftoppm && test -x /usr/bin/wrk; } || { if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; $$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends chromium poppler-utils wrk; }
 
-pytest: install-dev browser
+pytest: install-dev tools
 	$(BIN)/pytest
 
 test: lint typecheck pytest
 
 # The security and privacy tests alone (they are part of `make test` too), with their figures printed.
-security: install-dev browser
+security: install-dev tools
 	$(BIN)/pytest tests/security -s -q
 
 # Known vulnerabilities in the installed, pinned packages (needs network access to PyPI's advisory data).
