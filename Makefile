@@ -51,9 +51,10 @@ typecheck: install-dev
 # System tools the tests use, from Debian's packages: Chromium at /usr/bin/chromium,
 # driven by Playwright (its own browser downloads are not used); pdftoppm
 # (poppler-utils) to check that the monthly PDF report renders; wrk, the load
-# generator of `bench_load`.
+# generator of `bench_load`; PostgreSQL and Redis servers for the scale-out
+# tests (tests/scaleout starts and stops them on 127.0.0.1 itself).
 tools:
-	@{ test -x /usr/bin/chromium && test -x /usr/bin/pdftoppm && test -x /usr/bin/wrk; } || { if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; $$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends chromium poppler-utils wrk; }
+	@{ test -x /usr/bin/chromium && test -x /usr/bin/pdftoppm && test -x /usr/bin/wrk && test -x /usr/bin/redis-server && ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; } || { if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; $$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends chromium poppler-utils wrk postgresql redis-server; }
 
 pytest: install-dev tools
 	$(BIN)/pytest

@@ -444,7 +444,11 @@ def publish_due_changes(*, today: datetime.date | None = None) -> list[int]:
     for change_id in list(due.values_list("pk", flat=True)):
         try:
             with transaction.atomic():
-                change = ChangeRequest.objects.select_related("department").get(pk=change_id)
+                # Locked until this publication commits: a second task cluster running the same schedule waits
+                # here, then sees the change published and leaves it (on PostgreSQL; SQLite writes one at a time).
+                change = (
+                    ChangeRequest.objects.select_for_update(of=("self",)).select_related("department").get(pk=change_id)
+                )
                 if change.status not in DUE_STATUSES:
                     continue
                 _publish(change, actor=None)

@@ -153,9 +153,16 @@ STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "static"
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-
 REDIS_URL = env.str("REDIS_URL", default="")
+# The cache holds the chat API's per-client request counts. In one process's memory by default; with
+# Redis, every worker on every machine counts against the same limit.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "town-faq"}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 Q_CLUSTER: dict[str, object] = {
     "name": "town-faq",
     "workers": env.int("Q_WORKERS", default=2),

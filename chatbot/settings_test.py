@@ -13,4 +13,6 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # The test database is a file in WAL mode, like production: Django's default
 # in-memory SQLite test database fails at once with "database table is locked"
 # when a search reads while a rebuild writes in another thread.
-DATABASES["default"].setdefault("TEST", {})["NAME"] = str(DATA_DIR / "test-db.sqlite3")  # noqa: F405
+# With DATABASE_URL pointing at PostgreSQL, Django creates its own test database there.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = str(DATA_DIR / "test-db.sqlite3")  # noqa: F405

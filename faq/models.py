@@ -1,5 +1,6 @@
 """The town's FAQ content: departments, categories and versioned FAQs."""
 
+import secrets
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -194,6 +195,10 @@ class IndexStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+def collection_token() -> str:
+    return secrets.token_hex(4)
+
+
 class IndexGeneration(models.Model):
     """One complete build of the search index; exactly one is active.
 
@@ -209,6 +214,9 @@ class IndexGeneration(models.Model):
     build_seconds = models.FloatField(_("build time (s)"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     activated_at = models.DateTimeField(_("activated"), null=True, blank=True)
+    # Part of the vector collections' names: a generation numbered like one of another database (a restored
+    # backup, a second installation on the same chromadb server) never meets that one's vectors.
+    collection_token = models.CharField(_("collection token"), max_length=16, blank=True, default=collection_token)
 
     class Meta:
         verbose_name = _("search index generation")
@@ -224,7 +232,8 @@ class IndexGeneration(models.Model):
 
     @property
     def collection_prefix(self) -> str:
-        return f"faq-g{self.pk}"
+        # Generations from before the token keep their collections' names.
+        return f"faq-g{self.pk}-{self.collection_token}" if self.collection_token else f"faq-g{self.pk}"
 
 
 class IndexedDocument(models.Model):

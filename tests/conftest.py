@@ -1,3 +1,4 @@
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -63,7 +64,10 @@ def isolated_index(settings, tmp_path: Path) -> Iterator[Path]:
     """
     chroma_path = tmp_path / "chroma"
     settings.CHROMA_PATH = chroma_path
-    settings.CHROMA_HOST = ""
+    if not os.environ.get("TEST_ON_SERVICES"):
+        settings.CHROMA_HOST = ""
+    # On the services (tests/scaleout), the chromadb server stays: each index generation has its own
+    # collections there.
     forget_loaded_index()
     yield chroma_path
     forget_loaded_index()

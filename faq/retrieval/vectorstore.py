@@ -124,6 +124,18 @@ class VectorCollection:
             return
 
 
+def drop_index_collections(prefix: str = "faq-g") -> int:
+    """Remove every index collection (after a restore, none matches the restored database)."""
+    chroma = client()
+    names = [getattr(item, "name", item) for item in chroma.list_collections()]
+    dropped = 0
+    for name in names:
+        if str(name).startswith(prefix):
+            chroma.delete_collection(name=str(name))
+            dropped += 1
+    return dropped
+
+
 def collection_name(prefix: str, encoder_name: str) -> str:
     return f"{prefix}-{encoder_name}"
 

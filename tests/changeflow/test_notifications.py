@@ -20,6 +20,9 @@ from faq.selectors import today_local
 from tests.changeflow.conftest import MakeChange, editor_create
 from tests.factories import StaffUserFactory
 
+# The notices are read back from django-q2's database queue (OrmQ); with Redis they wait in Redis instead.
+pytestmark = pytest.mark.embedded_only
+
 
 def queued() -> list[dict[str, Any]]:
     """The task packages waiting in the ORM broker, oldest first."""

@@ -84,6 +84,7 @@ def test_readyz_without_any_index_is_degraded_but_still_ready(town: dict[str, Fa
 
 
 @pytest.mark.django_db
+@pytest.mark.embedded_only
 def test_readyz_with_the_vector_store_deleted_is_degraded_and_creates_nothing(indexed_town: dict[str, Faq]) -> None:
     schedules_on_time()
     path = settings.CHROMA_PATH

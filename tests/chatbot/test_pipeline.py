@@ -305,6 +305,7 @@ def test_unmatched_question_without_any_index_is_handed_off_in_english(
 
 
 @pytest.mark.django_db
+@pytest.mark.embedded_only
 def test_vector_store_deleted_still_answers_or_hands_off(indexed_town: dict[str, Faq], reception: Department) -> None:
     path = settings.CHROMA_PATH
     shutil.rmtree(path)

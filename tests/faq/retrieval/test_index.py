@@ -213,6 +213,7 @@ def assert_lexical_only(result: SearchResult) -> None:
 
 
 @pytest.mark.django_db
+@pytest.mark.embedded_only
 def test_search_vector_store_directory_deleted_degrades_to_lexical(indexed_town):
     """The directory is removed under a running process, which then drops its client and its loaded index."""
     path = settings.CHROMA_PATH
@@ -229,6 +230,7 @@ def test_search_vector_store_directory_deleted_degrades_to_lexical(indexed_town)
 
 
 @pytest.mark.django_db
+@pytest.mark.embedded_only
 def test_search_vector_store_missing_at_process_start_degrades_to_lexical(indexed_town):
     path = settings.CHROMA_PATH
     shutil.rmtree(path)
@@ -408,6 +410,7 @@ for name in names:
 
 
 @pytest.mark.django_db
+@pytest.mark.embedded_only
 def test_search_sees_vectors_written_by_another_process(indexed_town, isolated_index):
     """The task cluster or a command re-indexes an FAQ in its own process: the web process reads it afterwards."""
     import os

@@ -123,6 +123,7 @@ def test_store_views_and_load_views_round_trip_with_alternates(collection):
     np.testing.assert_allclose(loaded["e5-small:answer"].vectors, answer.vectors[:1], atol=1e-6)
 
 
+@pytest.mark.embedded_only
 def test_client_is_persistent_in_chroma_path_and_cached():
     chroma = vectorstore.client()
     VectorCollection(chroma, "faq-g9-use-multilingual").create()
