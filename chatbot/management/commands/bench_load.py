@@ -2,7 +2,6 @@ import json
 import math
 import os
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -19,16 +18,12 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
+from chatbot.bench.services import free_port
+
 CASES = Path(settings.BASE_DIR) / "faq" / "sample_data" / "cases"
 SCRIPT = Path(settings.BASE_DIR) / "chatbot" / "bench" / "chat.lua"
 # wrk gives up on a request after this long and counts it as an error.
 TIMEOUT_S = 10
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _rss_mb(server: psutil.Process) -> float:
@@ -91,7 +86,7 @@ class Command(BaseCommand):
             ),
             encoding="utf-8",
         )
-        port = _free_port()
+        port = free_port()
         env = {
             key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "CHROMA_HOST", "REDIS_URL")
         }
