@@ -7,12 +7,29 @@ from django.core.cache import cache
 from django.http import HttpRequest
 
 
+def trusted_proxies() -> int:
+    """How many reverse proxies in front of the server append to X-Forwarded-For (RATE_LIMIT_PROXY_COUNT;
+    RATE_LIMIT_TRUST_PROXY alone means one)."""
+    count = int(settings.RATE_LIMIT_PROXY_COUNT)
+    if count > 0:
+        return count
+    return 1 if settings.RATE_LIMIT_TRUST_PROXY else 0
+
+
 def client_address(request: HttpRequest) -> str:
-    """The client's address; behind a reverse proxy, the last hop it added (RATE_LIMIT_TRUST_PROXY)."""
-    if settings.RATE_LIMIT_TRUST_PROXY:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[-1].strip()
+    """The client's address.
+
+    Without trusted proxies, the connection's peer: X-Forwarded-For is whatever the client wrote. Behind N
+    trusted proxies, each appends the peer it saw, so the N-th entry from the right is the address the
+    outermost proxy saw; entries left of it were written by the client and are ignored. A header with fewer
+    entries (a request that skipped an outer proxy) gives its left-most entry, which a trusted proxy wrote.
+    """
+    proxies = trusted_proxies()
+    if proxies:
+        entries = [entry.strip() for entry in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        entries = [entry for entry in entries if entry]
+        if entries:
+            return entries[-min(proxies, len(entries))]
     return str(request.META.get("REMOTE_ADDR", ""))
 
 

@@ -9,6 +9,7 @@ import secrets
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -132,6 +133,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "timeout": 20,
         }
     )
+else:
+    # A server database: each worker thread keeps its connection for a minute instead of opening one per
+    # request, and checks it is still alive before reusing it.
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -198,6 +204,11 @@ CHAT_ALLOWED_ORIGINS = env.list("CHAT_ALLOWED_ORIGINS", default=[])
 CHAT_RATE_LIMIT_PER_MINUTE = env.int("CHAT_RATE_LIMIT_PER_MINUTE", default=60)
 CHAT_MAX_BODY_BYTES = env.int("CHAT_MAX_BODY_BYTES", default=16 * 1024)
 RATE_LIMIT_TRUST_PROXY = env.bool("RATE_LIMIT_TRUST_PROXY", default=False)
+# Reverse proxies in a row in front of the server, each appending to X-Forwarded-For (0: use
+# RATE_LIMIT_TRUST_PROXY, which means 1).
+RATE_LIMIT_PROXY_COUNT = env.int("RATE_LIMIT_PROXY_COUNT", default=0)
+if RATE_LIMIT_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("RATE_LIMIT_PROXY_COUNT must be 0 or more")
 CORS_ALLOWED_ORIGINS = CHAT_ALLOWED_ORIGINS
 CORS_URLS_REGEX = r"^/api/v1/(chat|feedback)$"
 CORS_ALLOW_HEADERS = ["content-type", "idempotency-key", "x-chat-client", "accept-language"]

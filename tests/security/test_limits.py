@@ -8,6 +8,9 @@ turn, with a message that names the limit).
 
 import datetime
 import json
+import os
+import subprocess
+import sys
 import threading
 import zoneinfo
 from collections.abc import Callable, Iterator
@@ -374,3 +377,59 @@ def test_concurrent_burst_over_the_rate_limit_lets_exactly_the_limit_through(set
     statuses = sorted(status for status, _body in results)
     assert statuses == [200] * 5 + [429] * 15
     assert Turn.objects.count() == 5
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("town", "frozen_minute")
+def test_behind_two_proxies_the_limit_follows_the_address_the_outer_proxy_saw(settings: SettingsWrapper) -> None:
+    """A load balancer then nginx, each appending the peer it saw: `client-written..., resident, balancer`."""
+    settings.CHAT_RATE_LIMIT_PER_MINUTE = 2
+    settings.RATE_LIMIT_TRUST_PROXY = False
+    settings.RATE_LIMIT_PROXY_COUNT = 2
+    nginx = {"REMOTE_ADDR": "10.0.0.2"}
+    client = Client()
+    resident, balancer = "203.0.113.7", "10.0.1.5"
+
+    for _ in range(2):
+        assert post_chat(client, QUESTION, HTTP_X_FORWARDED_FOR=f"{resident}, {balancer}", **nginx).status_code == 200
+    # Entries the resident forged in front, or another balancer instance: still the same resident.
+    for forwarded in (f"198.51.100.1, {resident}, {balancer}", f"{resident}, 10.0.1.6", f"x, y, {resident}, 10.0.1.7"):
+        assert_rate_limited(post_chat(client, QUESTION, HTTP_X_FORWARDED_FOR=forwarded, **nginx))
+    # Other residents behind the same balancer each have their own limit: with one trusted proxy they
+    # would all have shared the balancer's.
+    for neighbour in ("203.0.113.8", "203.0.113.9", "2001:db8::1"):
+        assert post_chat(client, QUESTION, HTTP_X_FORWARDED_FOR=f"{neighbour}, {balancer}", **nginx).status_code == 200
+    # A request that skipped the balancer has one entry, written by nginx: that peer is the client.
+    assert post_chat(client, QUESTION, HTTP_X_FORWARDED_FOR="198.51.100.50", **nginx).status_code == 200
+    assert Turn.objects.count() == 6
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("town", "frozen_minute")
+def test_with_one_trusted_proxy_residents_behind_a_second_proxy_share_its_address(
+    settings: SettingsWrapper,
+) -> None:
+    """What RATE_LIMIT_PROXY_COUNT is for: counted as one proxy, two residents behind a balancer are one client."""
+    settings.CHAT_RATE_LIMIT_PER_MINUTE = 1
+    settings.RATE_LIMIT_TRUST_PROXY = True
+    settings.RATE_LIMIT_PROXY_COUNT = 0
+    client = Client()
+
+    assert post_chat(client, QUESTION, HTTP_X_FORWARDED_FOR="203.0.113.7, 10.0.1.5").status_code == 200
+    assert_rate_limited(post_chat(client, QUESTION, HTTP_X_FORWARDED_FOR="203.0.113.8, 10.0.1.5"))
+
+
+def test_a_negative_proxy_count_is_refused_at_start() -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='chatbot.settings'; django.setup()",
+        ],
+        env={**os.environ, "RATE_LIMIT_PROXY_COUNT": "-1", "DJANGO_SETTINGS_MODULE": "chatbot.settings"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert "RATE_LIMIT_PROXY_COUNT must be 0 or more" in done.stderr

@@ -6,24 +6,33 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 import uuid
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import psutil
+import psycopg
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
-from chatbot.bench.services import free_port
+from chatbot.bench.services import ServiceError, ServiceStack, available, free_port
 
 CASES = Path(settings.BASE_DIR) / "faq" / "sample_data" / "cases"
+CASE_FILES = [str(CASES / name) for name in ("ja.jsonl", "en.jsonl", "oos.jsonl")]
 SCRIPT = Path(settings.BASE_DIR) / "chatbot" / "bench" / "chat.lua"
 # wrk gives up on a request after this long and counts it as an error.
 TIMEOUT_S = 10
+# Seconds between two samples of the server's memory during a phase.
+RSS_INTERVAL_S = 2.0
+STACKS = ("embedded", "services", "both")
 
 
 def _rss_mb(server: psutil.Process) -> float:
@@ -38,15 +47,38 @@ def _rss_mb(server: psutil.Process) -> float:
     return round(total / 1e6, 1)
 
 
+@dataclass
+class Target:
+    """One installation under load: how to start it and how to read its turn log."""
+
+    name: str
+    description: str
+    env: dict[str, str]
+    # (idempotency-key prefix) -> [(turn id, status)] of the rows whose key starts with it.
+    turn_rows: Callable[[str], list[tuple[Any, str]]]
+    faqs: int
+
+
 class Command(BaseCommand):
     help = (
         "Load benchmark of the chat API over HTTP on 127.0.0.1: starts gunicorn on a copy of this "
-        "installation (SQLite and the embedded vector store), drives it with wrk at a fixed rate and "
-        "then back to back, and prints requests/s, p50/p95/p99, errors, turn rows against requests "
-        "and the server's memory."
+        "installation (SQLite and the embedded vector store) and/or on the sample town installed on "
+        "PostgreSQL, a chromadb server and Redis, drives it with wrk at a fixed rate and then back to "
+        "back, and prints requests/s, p50/p95/p99, errors, turn rows against requests and the server's "
+        "memory."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--stack",
+            choices=STACKS,
+            default="embedded",
+            help=(
+                "embedded: a copy of this installation (SQLite, embedded chromadb); services: the sample town "
+                "installed on PostgreSQL, a chromadb server and Redis started for the run; both: one after the "
+                "other, side by side."
+            ),
+        )
         parser.add_argument("--rate", type=int, default=10, help="Requests per second in the fixed-rate phase.")
         parser.add_argument("--duration", type=int, default=60, help="Seconds of the fixed-rate phase.")
         parser.add_argument("--max-duration", type=int, default=20, help="Seconds of the back-to-back phase (0: skip).")
@@ -56,43 +88,128 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes.")
         parser.add_argument("--threads", type=int, default=4, help="Threads per gunicorn worker.")
         parser.add_argument("--json", action="store_true")
-        parser.add_argument("--keep", action="store_true", help="Keep the copy, the server log and wrk's files.")
+        parser.add_argument("--keep", action="store_true", help="Keep the copy, the server logs and wrk's files.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if connection.vendor != "sqlite":
-            raise CommandError("bench_load copies the embedded SQLite installation; run it with the default database")
         if shutil.which("wrk") is None:
             raise CommandError("wrk is not installed: `apt-get install wrk` (or `make tools`)")
         if options["rate"] < 1 or options["duration"] < 1 or options["max_connections"] < 1:
             raise CommandError("--rate, --duration and --max-connections must be at least 1")
+        if options["max_duration"] < 0 or options["workers"] < 1 or options["threads"] < 1:
+            raise CommandError("--max-duration must be 0 or more, --workers and --threads at least 1")
+        stacks = ["embedded", "services"] if options["stack"] == "both" else [options["stack"]]
+        if "embedded" in stacks and connection.vendor != "sqlite":
+            raise CommandError(
+                "--stack embedded copies the embedded SQLite installation; run it with the default database "
+                "(or use --stack services)"
+            )
+        if "services" in stacks and available():
+            raise CommandError("not installed: " + ", ".join(available()) + " (`make tools` installs them)")
+        work = Path(tempfile.mkdtemp(prefix="faq-bench-load-"))
+        bodies = work / "bodies.jsonl"
+        bodies.write_text(
+            "".join(
+                json.dumps({"question": json.loads(line)["query"]}, ensure_ascii=False) + "\n"
+                for name in CASE_FILES
+                for line in Path(name).read_text(encoding="utf-8").splitlines()
+                if line.strip()
+            ),
+            encoding="utf-8",
+        )
+        result: dict[str, Any] = {
+            "load_generator": "wrk, 1 thread, on the same machine",
+            "workers": f"gunicorn {options['workers']} workers x {options['threads']} threads (gthread)",
+        }
+        try:
+            for name in stacks:
+                with ExitStack() as cleanup:
+                    target = cleanup.enter_context(self._embedded(work) if name == "embedded" else self._services(work))
+                    result[name] = {
+                        "server": target.description,
+                        "faqs": target.faqs,
+                        **self._measure(work, target, options),
+                    }
+        except ServiceError as error:
+            raise CommandError(str(error)) from error
+        finally:
+            if options["keep"]:
+                self.stderr.write(f"kept: {work}")
+            else:
+                shutil.rmtree(work, ignore_errors=True)
+        if len(stacks) == 2:
+            result["services_vs_embedded"] = self._ratios(result["embedded"], result["services"])
+        if options["json"]:
+            self.stdout.write(json.dumps(result, ensure_ascii=False))
+            return
+        self._print(result, stacks)
+
+    # ------------------------------------------------------------------ the two installations
+
+    @contextmanager
+    def _embedded(self, work: Path) -> Iterator[Target]:
         source = Path(settings.DATABASES["default"]["NAME"])
         if not source.is_file():
             raise CommandError(f"{source} does not exist: run `make run` (or migrate, load_sample_town, rebuild_index)")
-        work = Path(tempfile.mkdtemp(prefix="faq-bench-load-"))
-        data = work / "data"
+        data = work / "embedded"
         data.mkdir()
         database = data / "bench.sqlite3"
         with sqlite3.connect(source) as original, sqlite3.connect(database) as copy:
             original.backup(copy)
         if Path(settings.CHROMA_PATH).is_dir():
             shutil.copytree(settings.CHROMA_PATH, data / "chroma")
-        bodies = work / "bodies.jsonl"
-        bodies.write_text(
-            "".join(
-                json.dumps({"question": json.loads(line)["query"]}, ensure_ascii=False) + "\n"
-                for name in ("ja.jsonl", "en.jsonl", "oos.jsonl")
-                for line in (CASES / name).read_text(encoding="utf-8").splitlines()
-                if line.strip()
-            ),
-            encoding="utf-8",
-        )
-        port = free_port()
+        env = self._base_env() | {"DATA_DIR": str(data), "DATABASE_URL": f"sqlite:///{database}"}
+        self._manage(env, "migrate", "--noinput", "-v", "0")
+
+        def rows(prefix: str) -> list[tuple[Any, str]]:
+            with sqlite3.connect(database, timeout=30) as db:
+                # The prefix is hex digits and dashes: nothing in it is a LIKE wildcard.
+                return db.execute(
+                    "SELECT id, status FROM chatbot_turn WHERE idempotency_key LIKE ?", (prefix + "%",)
+                ).fetchall()
+
+        with sqlite3.connect(database) as db:
+            faqs = db.execute("SELECT count(*) FROM faq_faq WHERE status = 'published'").fetchone()[0]
+        yield Target("embedded", "SQLite, embedded chromadb, local-memory cache", env, rows, faqs)
+
+    @contextmanager
+    def _services(self, work: Path) -> Iterator[Target]:
+        self.stderr.write("starting PostgreSQL, Redis and a chromadb server, installing the sample town ...")
+        data = work / "services"
+        data.mkdir()
+        with ServiceStack() as stack:
+            env = self._base_env() | stack.env() | {"DATA_DIR": str(data)}
+            # The sample town exactly as `make run` installs it on the embedded defaults.
+            self._manage(env, "migrate", "--noinput", "-v", "0")
+            self._manage(env, "load_sample_town")
+            self._manage(env, "rebuild_index")
+            self._manage(env, "calibrate_gate", "--if-uncalibrated", "--split", "odd", "--cases", *CASE_FILES)
+
+            def rows(prefix: str) -> list[tuple[Any, str]]:
+                with psycopg.connect(stack.database_url, autocommit=True) as db:
+                    return [
+                        (row_id, status)
+                        for row_id, status in db.execute(
+                            "SELECT id, status FROM chatbot_turn WHERE idempotency_key LIKE %s", (prefix + "%",)
+                        ).fetchall()
+                    ]
+
+            with psycopg.connect(stack.database_url, autocommit=True) as db:
+                row = db.execute("SELECT count(*) FROM faq_faq WHERE status = 'published'").fetchone()
+            yield Target(
+                "services",
+                "PostgreSQL, chromadb server (chroma run), Redis cache",
+                env,
+                rows,
+                int(row[0]) if row else 0,
+            )
+
+    def _base_env(self) -> dict[str, str]:
         env = {
-            key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "CHROMA_HOST", "REDIS_URL")
+            key: value
+            for key, value in os.environ.items()
+            if key not in ("DATABASE_URL", "CHROMA_HOST", "CHROMA_PORT", "REDIS_URL")
         }
-        env |= {
-            "DATA_DIR": str(data),
-            "DATABASE_URL": f"sqlite:///{database}",
+        return env | {
             "DJANGO_SETTINGS_MODULE": "chatbot.settings",
             "DJANGO_DEBUG": "false",
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
@@ -100,9 +217,24 @@ class Command(BaseCommand):
             "CHAT_RATE_LIMIT_PER_MINUTE": "0",
             "LOG_LEVEL": "WARNING",
         }
-        subprocess.run(
-            [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], env=env, cwd=settings.BASE_DIR, check=True
+
+    def _manage(self, env: dict[str, str], *arguments: str) -> None:
+        done = subprocess.run(
+            [sys.executable, "manage.py", *arguments],
+            env=env,
+            cwd=settings.BASE_DIR,
+            capture_output=True,
+            text=True,
+            check=False,
         )
+        if done.returncode != 0:
+            raise CommandError(f"{' '.join(arguments[:1])} failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+
+    # ------------------------------------------------------------------ measuring one installation
+
+    def _measure(self, work: Path, target: Target, options: dict[str, Any]) -> dict[str, Any]:
+        port = free_port()
+        log = work / f"gunicorn-{target.name}.log"
         server = subprocess.Popen(
             [
                 sys.executable,
@@ -124,39 +256,35 @@ class Command(BaseCommand):
                 "60",
                 "--preload",
             ],
-            env=env,
+            env=target.env,
             cwd=settings.BASE_DIR,
             stdout=subprocess.DEVNULL,
-            stderr=(work / "gunicorn.log").open("w"),
+            stderr=log.open("w"),
         )
         host = f"http://127.0.0.1:{port}"
         run = uuid.uuid4().hex[:12]
-        workers = f"{options['workers']} workers x {options['threads']} threads"
-        result: dict[str, Any] = {
-            "server": f"gunicorn {workers}, SQLite, embedded chromadb, extractive answers",
-            "load_generator": "wrk, 1 thread, on the same machine",
-        }
+        measured: dict[str, Any] = {}
         try:
-            self._wait_ready(host)
-            self._warm_up(host, options["workers"] * options["threads"])
+            self._wait_ready(host, server, log)
+            self._warm_up(host, work / "bodies.jsonl", options["workers"] * options["threads"])
             process = psutil.Process(server.pid)
             # Enough connections for a second's worth of requests and a tenth more: one is free for each
             # arrival unless answers take longer than a second.
             connections = math.ceil(options["rate"] * 1.1)
-            result["fixed_rate"] = {
+            measured["fixed_rate"] = {
                 "target_rps": options["rate"],
                 "connections": connections,
                 **self._phase(
-                    work, host, database, process, f"{run}-fixed", connections, options["duration"], options["rate"]
+                    work, host, target, process, f"{run}-fixed", connections, options["duration"], options["rate"]
                 ),
             }
             if options["max_duration"]:
-                result["back_to_back"] = {
+                measured["back_to_back"] = {
                     "connections": options["max_connections"],
                     **self._phase(
                         work,
                         host,
-                        database,
+                        target,
                         process,
                         f"{run}-max",
                         options["max_connections"],
@@ -170,37 +298,30 @@ class Command(BaseCommand):
                 server.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 server.kill()
-            if options["keep"]:
-                self.stderr.write(f"kept: {work}")
-            else:
-                shutil.rmtree(work, ignore_errors=True)
-        if options["json"]:
-            self.stdout.write(json.dumps(result, ensure_ascii=False))
-            return
-        self.stdout.write(f"server: {result['server']}; load: {result['load_generator']}")
-        for phase in ("fixed_rate", "back_to_back"):
-            if phase in result:
-                self.stdout.write(f"{phase}: " + json.dumps(result[phase], ensure_ascii=False))
+        return measured
 
-    def _wait_ready(self, host: str) -> None:
+    def _wait_ready(self, host: str, server: subprocess.Popen[bytes], log: Path) -> None:
         deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and server.poll() is None:
             try:
                 with urllib.request.urlopen(f"{host}/healthz", timeout=2) as response:
                     if response.status == 200:
                         return
             except OSError:
                 time.sleep(0.5)
-        raise CommandError("the server did not start within 180 s")
+        tail = log.read_text(encoding="utf-8", errors="replace")[-2000:] if log.is_file() else ""
+        raise CommandError(f"the server did not start within 180 s:\n{tail}")
 
-    def _warm_up(self, host: str, parallel: int) -> None:
-        """Load the encoders and per-thread state in every worker thread before measuring: four rounds of
-        `parallel` questions at a time."""
+    def _warm_up(self, host: str, bodies: Path, parallel: int) -> None:
+        """Every question of the mix twice, `parallel` at a time, before measuring: the encoders, the
+        tokenizer's and the database's caches and every worker thread's state are loaded, so the memory
+        measured afterwards is the steady state's."""
+        questions = [line for line in bodies.read_text(encoding="utf-8").splitlines() if line.strip()] * 2
 
         def ask(number: int) -> None:
             request = urllib.request.Request(
                 f"{host}/api/v1/chat",
-                data=json.dumps({"question": "住民票の写しがほしい"}).encode(),
+                data=questions[number].encode(),
                 headers={
                     "Content-Type": "application/json",
                     "Idempotency-Key": f"warm-up-{number:06d}-{time.time_ns()}",
@@ -210,14 +331,13 @@ class Command(BaseCommand):
                 response.read()
 
         with ThreadPoolExecutor(max_workers=parallel) as pool:
-            for round_number in range(4):
-                list(pool.map(ask, range(round_number * parallel, (round_number + 1) * parallel)))
+            list(pool.map(ask, range(len(questions))))
 
     def _phase(
         self,
         work: Path,
         host: str,
-        database: Path,
+        target: Target,
         server: psutil.Process,
         keys: str,
         connections: int,
@@ -227,34 +347,47 @@ class Command(BaseCommand):
         turns_file = work / f"turns-{keys}"
         summary_file = work / f"summary-{keys}.json"
         rss_before = _rss_mb(server)
-        done = subprocess.run(
-            [
-                "wrk",
-                "-t",
-                "1",
-                "-c",
-                str(connections),
-                "-d",
-                f"{seconds}s",
-                "--timeout",
-                f"{TIMEOUT_S}s",
-                "-s",
-                str(SCRIPT),
-                host,
-            ],
-            env={
-                **os.environ,
-                "LOAD_BODIES": str(work / "bodies.jsonl"),
-                "LOAD_KEYS": f"load-{keys}",
-                "LOAD_RATE": str(rate),
-                "LOAD_TURNS": str(turns_file),
-                "LOAD_SUMMARY": str(summary_file),
-            },
-            cwd=work,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        samples: list[float] = []
+        stop = threading.Event()
+
+        def sample() -> None:
+            while not stop.wait(RSS_INTERVAL_S):
+                samples.append(_rss_mb(server))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        try:
+            done = subprocess.run(
+                [
+                    "wrk",
+                    "-t",
+                    "1",
+                    "-c",
+                    str(connections),
+                    "-d",
+                    f"{seconds}s",
+                    "--timeout",
+                    f"{TIMEOUT_S}s",
+                    "-s",
+                    str(SCRIPT),
+                    host,
+                ],
+                env={
+                    **os.environ,
+                    "LOAD_BODIES": str(work / "bodies.jsonl"),
+                    "LOAD_KEYS": f"load-{keys}",
+                    "LOAD_RATE": str(rate),
+                    "LOAD_TURNS": str(turns_file),
+                    "LOAD_SUMMARY": str(summary_file),
+                },
+                cwd=work,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+        finally:
+            stop.set()
+            sampler.join()
         (work / f"wrk-{keys}.log").write_text(done.stdout + done.stderr, encoding="utf-8")
         if done.returncode != 0 or not summary_file.is_file():
             raise CommandError(f"wrk failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
@@ -265,10 +398,11 @@ class Command(BaseCommand):
             for line in path.read_text(encoding="utf-8").splitlines()
             if line.strip()
         }
-        rows, pending, found = self._turn_rows(database, f"http:load-{keys}-", answered)
+        rows, pending, found = self._turn_rows(target, f"http:load-{keys}-", answered)
         errors = sum(
             summary[key] for key in ("status_errors", "connect_errors", "read_errors", "write_errors", "timeouts")
         )
+        rss_after = _rss_mb(server)
         return {
             "requests": summary["requests"],
             "errors": errors,
@@ -285,21 +419,59 @@ class Command(BaseCommand):
             "rows_of_requests_cut_off_at_stop": rows - found,
             "rows_left_pending": pending,
             "server_rss_mb_before": rss_before,
-            "server_rss_mb_after": _rss_mb(server),
+            "server_rss_mb_peak": max([rss_before, rss_after, *samples]),
+            "server_rss_mb_after": rss_after,
+            "server_rss_growth_pct": round((rss_after - rss_before) / rss_before * 100, 1) if rss_before else 0.0,
         }
 
-    def _turn_rows(self, database: Path, prefix: str, answered: set[str]) -> tuple[int, int, int]:
+    def _turn_rows(self, target: Target, prefix: str, answered: set[str]) -> tuple[int, int, int]:
         """Rows of this phase, how many are still pending, and how many of the answered turns are among them."""
         deadline = time.monotonic() + 30
-        with sqlite3.connect(database, timeout=30) as db:
-            while True:
-                # The prefix is hex digits and dashes: nothing in it is a LIKE wildcard.
-                rows = db.execute(
-                    "SELECT id, status FROM chatbot_turn WHERE idempotency_key LIKE ?", (prefix + "%",)
-                ).fetchall()
-                pending = sum(1 for _, status in rows if status == "pending")
-                if not pending or time.monotonic() > deadline:
-                    break
-                time.sleep(0.5)
+        while True:
+            rows = target.turn_rows(prefix)
+            pending = sum(1 for _, status in rows if status == "pending")
+            if not pending or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
         ids = {str(row_id).replace("-", "") for row_id, _ in rows}
         return len(rows), pending, len(answered & ids)
+
+    # ------------------------------------------------------------------ output
+
+    @staticmethod
+    def _ratios(embedded: dict[str, Any], services: dict[str, Any]) -> dict[str, float]:
+        """How many times slower the services stack is: p95 at the fixed rate, and the inverse of the
+        sustainable maximum."""
+        ratios: dict[str, float] = {}
+        if embedded["fixed_rate"]["p95_ms"]:
+            ratios["fixed_rate_p95"] = round(services["fixed_rate"]["p95_ms"] / embedded["fixed_rate"]["p95_ms"], 2)
+        if "back_to_back" in embedded and services.get("back_to_back", {}).get("rps"):
+            ratios["back_to_back_rps"] = round(embedded["back_to_back"]["rps"] / services["back_to_back"]["rps"], 2)
+            ratios["back_to_back_p95"] = round(
+                services["back_to_back"]["p95_ms"] / embedded["back_to_back"]["p95_ms"], 2
+            )
+        return ratios
+
+    def _print(self, result: dict[str, Any], stacks: list[str]) -> None:
+        self.stdout.write(f"load: {result['load_generator']}; server: {result['workers']}")
+        header = (
+            "stack     phase         requests errors  req/s  p50 ms  p95 ms  p99 ms  max ms  "
+            "rows answered+own-row cut-off pending  RSS MB before/peak/after (growth)"
+        )
+        self.stdout.write(header)
+        for name in stacks:
+            for phase in ("fixed_rate", "back_to_back"):
+                if phase not in result[name]:
+                    continue
+                p = result[name][phase]
+                self.stdout.write(
+                    f"{name:<9} {phase:<13} {p['requests']:>8} {p['errors']:>6} {p['rps']:>6} {p['p50_ms']:>7} "
+                    f"{p['p95_ms']:>7} {p['p99_ms']:>7} {p['max_ms']:>7}  {p['turn_rows']:>4} "
+                    f"{p['answers_with_their_turn_row']:>15} {p['rows_of_requests_cut_off_at_stop']:>7} "
+                    f"{p['rows_left_pending']:>7}  {p['server_rss_mb_before']}/{p['server_rss_mb_peak']}/"
+                    f"{p['server_rss_mb_after']} ({p['server_rss_growth_pct']:+}%)"
+                )
+        for name in stacks:
+            self.stdout.write(f"{name}: {result[name]['server']}, {result[name]['faqs']} published FAQs")
+        if "services_vs_embedded" in result:
+            self.stdout.write("services / embedded: " + json.dumps(result["services_vs_embedded"]))
