@@ -50,6 +50,11 @@ def faq_admin_group_ensure() -> Group:
             "view_promptversion",
             "add_promptversion",
             "change_promptversion",
+            # The golden set the bot is evaluated on.
+            "view_goldencase",
+            "add_goldencase",
+            "change_goldencase",
+            "delete_goldencase",
         ],
     )
     # The monthly figures and the unanswered questions (acting on them needs the FAQ permissions above).

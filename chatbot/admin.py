@@ -1,11 +1,13 @@
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from chatbot.models import Feedback, GateConfig, LlmSwitch, PromptVersion, Turn
+from chatbot.golden import GoldenSetError, case_from_turn
+from chatbot.models import Feedback, GateConfig, GoldenCase, LlmSwitch, Outcome, PromptVersion, Turn
 from chatbot.services import gate_config_activate, prompt_version_activate
 from faq.admin import ReadOnlyAdmin
 
@@ -40,6 +42,93 @@ class TurnAdmin(ReadOnlyAdmin):
         "idempotency_key",
     ]
     exclude = ["response"]
+    actions = ["mark_answer_right", "mark_not_to_answer"]
+
+    @admin.action(description=_("Add to the golden set: the FAQ it answered with is right"))
+    def mark_answer_right(self, request: HttpRequest, queryset: QuerySet[Turn]) -> None:
+        made, skipped = 0, 0
+        for turn in queryset:
+            if turn.outcome != Outcome.ANSWER:
+                skipped += 1
+                continue
+            try:
+                case_from_turn(turn, answerable=True, user=request.user)
+            except GoldenSetError:
+                skipped += 1
+                continue
+            made += 1
+        self.message_user(request, _("%(count)d turns added to the golden set.") % {"count": made}, messages.SUCCESS)
+        if skipped:
+            self.message_user(
+                request,
+                _(
+                    "%(count)d turns were not answered with an FAQ and were skipped: add them from the golden set "
+                    "with the right FAQ, or as not to be answered."
+                )
+                % {"count": skipped},
+                messages.WARNING,
+            )
+
+    @admin.action(description=_("Add to the golden set: should not be answered (handoff)"))
+    def mark_not_to_answer(self, request: HttpRequest, queryset: QuerySet[Turn]) -> None:
+        made = 0
+        for turn in queryset:
+            case_from_turn(turn, answerable=False, user=request.user)
+            made += 1
+        self.message_user(
+            request, _("%(count)d turns added to the golden set as not to be answered.") % {"count": made}
+        )
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        if not request.user.has_perm("chatbot.add_goldencase"):
+            actions.pop("mark_answer_right", None)
+            actions.pop("mark_not_to_answer", None)
+        return actions
+
+
+class GoldenCaseForm(forms.ModelForm):
+    class Meta:
+        model = GoldenCase
+        fields = ["case_id", "query", "answerable", "relevant_faqs", "lang", "tags", "active"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        right = data.get("relevant_faqs")
+        if data.get("answerable") and not right:
+            self.add_error(
+                "relevant_faqs", _("Choose the FAQ that answers this question, or untick 'should be answered'.")
+            )
+        if not data.get("answerable") and right:
+            self.add_error("relevant_faqs", _("A question that should not be answered has no right FAQ."))
+        tags = data.get("tags")
+        if tags is not None and not (isinstance(tags, list) and all(isinstance(tag, str) for tag in tags)):
+            self.add_error("tags", _('Tags are a list of texts, such as ["department:環境課", "lang:ja"].'))
+        return data
+
+
+@admin.register(GoldenCase)
+class GoldenCaseAdmin(admin.ModelAdmin):
+    """The golden set: questions with their right FAQs (or "should not be answered"), for `evaluate --golden`."""
+
+    form = GoldenCaseForm
+    list_display = ["case_id", "query", "answerable", "right_faqs", "lang", "source", "active", "created_at"]
+    list_filter = ["answerable", "source", "lang", "active"]
+    search_fields = ["case_id", "query"]
+    autocomplete_fields = ["relevant_faqs"]
+    readonly_fields = ["source", "turn", "created_by", "created_at", "updated_at"]
+
+    @admin.display(description=_("right FAQs"))
+    def right_faqs(self, obj: GoldenCase) -> str:
+        return ", ".join(str(faq.external_id or faq.pk) for faq in obj.relevant_faqs.all())
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[GoldenCase]:
+        return super().get_queryset(request).prefetch_related("relevant_faqs")
+
+    def save_model(self, request: HttpRequest, obj: GoldenCase, form: Any, change: bool) -> None:
+        if not change:
+            obj.created_by = request.user if request.user.is_authenticated else None
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(GateConfig)

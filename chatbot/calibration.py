@@ -1,7 +1,7 @@
 """Choosing the gate from labelled cases: fit, then pick thresholds under a wrong-answer target."""
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ class Case:
     relevant: set[str]
     answerable: bool
     lang: str = ""
+    tags: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -53,6 +54,8 @@ def cases_read(path: Path) -> list[Case]:
             continue
         try:
             item = json.loads(line)
+            if not isinstance(item.get("tags") or [], list):
+                raise ValueError("'tags' must be a list of texts")
             cases.append(
                 Case(
                     case_id=str(item.get("id", number)),
@@ -60,6 +63,7 @@ def cases_read(path: Path) -> list[Case]:
                     relevant={str(value) for value in item.get("relevant_ids", [])},
                     answerable=bool(item.get("answerable", True)),
                     lang=str(item.get("lang") or ""),
+                    tags=[str(tag) for tag in item.get("tags") or []],
                 )
             )
         except (ValueError, KeyError, TypeError, AttributeError) as exc:

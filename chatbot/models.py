@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from faq.models import Department
+from faq.models import Department, Faq
 
 
 class Outcome(models.TextChoices):
@@ -209,3 +209,57 @@ class Feedback(models.Model):
 
     def __str__(self) -> str:
         return f"{'+' if self.helpful else '-'} {self.turn_id}"
+
+
+class CaseSource(models.TextChoices):
+    TURN = "turn", _("logged turn")
+    IMPORT = "import", _("imported file")
+    STAFF = "staff", _("entered by staff")
+
+
+class GoldenCase(models.Model):
+    """A labelled question of the golden set: the FAQ(s) that answer it, or that it should not be answered."""
+
+    case_id = models.CharField(_("case id"), max_length=100, unique=True)
+    query = models.TextField(_("question (redacted)"))
+    answerable = models.BooleanField(
+        _("should be answered"),
+        default=True,
+        help_text=_("Off: the right behaviour is a handoff or a choice, not an answer from the FAQs."),
+    )
+    relevant_faqs = models.ManyToManyField(Faq, verbose_name=_("right FAQs"), blank=True, related_name="golden_cases")
+    lang = models.CharField(_("language"), max_length=8, blank=True)
+    tags = models.JSONField(
+        _("tags"),
+        default=list,
+        blank=True,
+        help_text=_('A list such as ["department:環境課", "topic:ごみ", "lang:ja"].'),
+    )
+    source = models.CharField(_("source"), max_length=8, choices=CaseSource.choices, default=CaseSource.STAFF)
+    turn = models.ForeignKey(
+        Turn,
+        verbose_name=_("turn"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="golden_cases",
+    )
+    active = models.BooleanField(_("in use"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("golden case")
+        verbose_name_plural = _("golden set")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.query[:40]}"

@@ -170,6 +170,7 @@ ADMIN_MODELS: dict[str, ModelPolicy] = {
     "chatbot.feedback": ModelPolicy(REVIEWER_ONLY, FAQ_ADMINS, NO_ROLE, NO_ROLE),
     "chatbot.promptversion": ModelPolicy(REVIEWER_ONLY, FAQ_ADMINS, FAQ_ADMINS, NO_ROLE, note="versions are kept"),
     "chatbot.llmswitch": ModelPolicy(REVIEWER_ONLY, FAQ_ADMINS, NO_ROLE, NO_ROLE, note="one row"),
+    "chatbot.goldencase": ModelPolicy(REVIEWER_ONLY, FAQ_ADMINS, FAQ_ADMINS, FAQ_ADMINS, note="the golden set"),
     "analytics.monthlyaggregate": ModelPolicy(STAFF_VIEW, FAQ_READERS, NO_ROLE, NO_ROLE, note="the dashboard"),
     "analytics.gapaction": ModelPolicy(REVIEWER_ONLY, FAQ_ADMINS, NO_ROLE, NO_ROLE),
     "changeflow.departmentmember": ModelPolicy(REVIEWER_ONLY, FAQ_ADMINS, FAQ_ADMINS, FAQ_ADMINS),
@@ -503,6 +504,9 @@ POST_RULES: dict[str, PostRule] = {
         "admin:changeflow_changerequest_delete", NOBODY, staff_area(NO_ROLE), NO_ROLE, variant=OWN
     ),
     "turn-delete": post("admin:chatbot_turn_delete", NOBODY, staff_area(NO_ROLE), NO_ROLE),
+    "turn-to-golden-set": post(
+        "admin:chatbot_turn_changelist", REVIEWER_ONLY, staff_area(FAQ_ADMINS, ok=REDIRECT), FAQ_ADMINS
+    ),
     # The chat's settings.
     "gate-activate": post(
         "admin:chatbot_gateconfig_changelist", REVIEWER_ONLY, staff_area(FAQ_ADMINS, ok=REDIRECT), FAQ_ADMINS

@@ -43,7 +43,17 @@ from analytics.services import current_month
 from changeflow import services
 from changeflow.models import ChangeEvent, ChangeItem, ChangeKind, ChangeRequest, ChangeStatus, DepartmentMember
 from changeflow.staff import department_editor_group_ensure, faq_admin_group_ensure
-from chatbot.models import Channel, Feedback, GateConfig, LlmSwitch, Outcome, PromptVersion, Turn, TurnStatus
+from chatbot.models import (
+    Channel,
+    Feedback,
+    GateConfig,
+    GoldenCase,
+    LlmSwitch,
+    Outcome,
+    PromptVersion,
+    Turn,
+    TurnStatus,
+)
 from faq.models import Category, Department, Faq, FaqStatus, IndexGeneration, IndexStatus
 from faq.selectors import today_local
 from tests.factories import CategoryFactory, DepartmentFactory, FaqFactory, UserFactory
@@ -287,6 +297,7 @@ def build_world() -> World:
     )
     prompt_old = PromptVersion.objects.create(is_active=False, text="older instructions", note="older")
     switch, _created = LlmSwitch.objects.get_or_create(pk=1, defaults={"enabled": True})
+    golden = GoldenCase.objects.create(case_id="pm-golden", query="粗大ごみの出し方", answerable=False)
 
     turn = Turn.objects.create(
         idempotency_key=f"api:pm-{uuid.uuid4().hex}",
@@ -372,6 +383,7 @@ def build_world() -> World:
         "chatbot.feedback": {R.DEFAULT: feedback},
         "chatbot.promptversion": {R.DEFAULT: prompt_active},
         "chatbot.llmswitch": {R.DEFAULT: switch},
+        "chatbot.goldencase": {R.DEFAULT: golden},
         "analytics.monthlyaggregate": {R.DEFAULT: aggregate},
         "analytics.gapaction": {R.DEFAULT: gap_action},
         "changeflow.departmentmember": {R.DEFAULT: member},
@@ -784,6 +796,10 @@ POST_ACTIONS: dict[str, PostAction] = {
     ),
     "change-request-delete": PostAction(lambda w: {"post": "yes"}, change_state),
     "turn-delete": PostAction(lambda w: {"post": "yes"}, lambda w: (rows(Turn), rows(Feedback))),
+    "turn-to-golden-set": PostAction(
+        lambda w: {"action": "mark_not_to_answer", ACTION_CHECKBOX_NAME: [str(w.turn.pk)], "index": "0"},
+        lambda w: rows(GoldenCase),
+    ),
     "gate-activate": PostAction(
         lambda w: {"action": "activate", ACTION_CHECKBOX_NAME: [w.gate_old.pk], "index": "0"},
         lambda w: rows(GateConfig),

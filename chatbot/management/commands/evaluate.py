@@ -9,6 +9,7 @@ from tqdm import tqdm
 
 from chatbot.calibration import cases_read, cases_split
 from chatbot.evaluation import evaluate_cases
+from chatbot.golden import golden_cases
 
 
 class Command(BaseCommand):
@@ -19,7 +20,17 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--cases", type=Path, required=True, metavar="FILE", nargs="+")
+        parser.add_argument("--cases", type=Path, metavar="FILE", nargs="+")
+        parser.add_argument(
+            "--golden", action="store_true", help="Evaluate the golden set in the database (its cases in use)."
+        )
+        parser.add_argument(
+            "--tag",
+            action="append",
+            default=[],
+            metavar="TAG",
+            help="With --golden, only the cases with this tag (repeat for several, all must match).",
+        )
         parser.add_argument(
             "--split", choices=["all", "odd", "even"], default="all", help="Use every case, or every other line."
         )
@@ -39,14 +50,24 @@ class Command(BaseCommand):
         parser.add_argument("--no-judge", action="store_true", help="Do not grade LLM replies with the LLM judge.")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if bool(options["cases"]) == bool(options["golden"]):
+            raise CommandError("give either --cases FILE ... or --golden")
+        if options["tag"] and not options["golden"]:
+            raise CommandError("--tag selects cases of the golden set: use it with --golden")
         try:
             cases = []
-            for path in options["cases"]:
+            for path in options["cases"] or []:
                 cases += cases_split(cases_read(path), options["split"])
         except (OSError, ValueError) as exc:
             raise CommandError(str(exc)) from exc
+        if options["golden"]:
+            cases = cases_split(golden_cases(options["tag"]), options["split"])
         if not cases:
-            raise CommandError("no cases")
+            raise CommandError(
+                "the golden set has no cases in use" + (" with these tags" if options["tag"] else "")
+                if options["golden"]
+                else "no cases"
+            )
         from chatbot.llm.composer import prompt_in_use, prompt_override
         from chatbot.models import PromptVersion
 
@@ -69,7 +90,9 @@ class Command(BaseCommand):
                 raise CommandError("No prompt version to store the results on.")
             used.evaluation = {
                 "at": timezone.now().isoformat(timespec="seconds"),
-                "cases": [str(path) for path in options["cases"]],
+                "cases": [str(path) for path in options["cases"]]
+                if options["cases"]
+                else ["golden set", *options["tag"]],
                 "split": options["split"],
                 "metrics": metrics,
             }

@@ -1,0 +1,26 @@
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from chatbot.golden import GoldenSetError, cases_import
+
+
+class Command(BaseCommand):
+    help = (
+        "Import case files (JSONL, CONTRACTS section 3) into the golden set, all or nothing: every relevant id "
+        "must name an FAQ of this installation. A case id already in the set is updated."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("files", type=Path, nargs="+", metavar="FILE")
+        parser.add_argument(
+            "--tag", action="append", default=[], metavar="TAG", help="Add this tag to every imported case."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            counts = cases_import(options["files"], tags=options["tag"])
+        except GoldenSetError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(f"golden set: {counts['created']} cases added, {counts['updated']} updated")
