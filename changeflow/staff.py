@@ -55,6 +55,7 @@ def faq_admin_group_ensure() -> Group:
             "add_goldencase",
             "change_goldencase",
             "delete_goldencase",
+            "view_evaluationrun",
         ],
     )
     # The monthly figures and the unanswered questions (acting on them needs the FAQ permissions above).

@@ -2,12 +2,25 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
 from chatbot.golden import GoldenSetError, case_from_turn
-from chatbot.models import Feedback, GateConfig, GoldenCase, LlmSwitch, Outcome, PromptVersion, Turn
+from chatbot.models import (
+    EvaluationRun,
+    Feedback,
+    GateConfig,
+    GoldenCase,
+    LlmSwitch,
+    Outcome,
+    PromptVersion,
+    RunTrigger,
+    Turn,
+)
 from chatbot.services import gate_config_activate, prompt_version_activate
 from faq.admin import ReadOnlyAdmin
 
@@ -275,3 +288,106 @@ class LlmSwitchAdmin(admin.ModelAdmin):
             "model": state.get("model", ""),
             "prompt": state.get("prompt_version") or "-",
         }
+
+
+@admin.register(EvaluationRun)
+class EvaluationRunAdmin(ReadOnlyAdmin):
+    """The history of evaluation runs: measures, configuration, each case's result, and the trend."""
+
+    change_list_template = "admin/chatbot/evaluationrun/change_list.html"
+    list_display = [
+        "started_at",
+        "trigger",
+        "status",
+        "cases_label",
+        "cases",
+        "resolved",
+        "wrong_answer_rate",
+        "sr1",
+        "gate_version",
+    ]
+    list_filter = ["trigger", "status"]
+    date_hierarchy = "started_at"
+    readonly_fields = [
+        "started_at",
+        "finished_at",
+        "trigger",
+        "status",
+        "cases_label",
+        "tags",
+        "metrics",
+        "configuration",
+        "failing_cases",
+        "error",
+    ]
+    exclude = ["results"]
+
+    def _metric(self, obj: EvaluationRun, key: str) -> Any:
+        return (obj.metrics or {}).get(key, "-")
+
+    @admin.display(description=_("cases"))
+    def cases(self, obj: EvaluationRun) -> Any:
+        return self._metric(obj, "n")
+
+    @admin.display(description=_("resolved"))
+    def resolved(self, obj: EvaluationRun) -> Any:
+        return self._metric(obj, "resolved")
+
+    @admin.display(description=_("wrong answer rate"))
+    def wrong_answer_rate(self, obj: EvaluationRun) -> Any:
+        return self._metric(obj, "wrong_answer_rate")
+
+    @admin.display(description="SR@1")
+    def sr1(self, obj: EvaluationRun) -> Any:
+        return self._metric(obj, "sr1")
+
+    @admin.display(description=_("gate version"))
+    def gate_version(self, obj: EvaluationRun) -> Any:
+        return (obj.configuration or {}).get("gate_version", "-")
+
+    @admin.display(description=_("cases not handled right"))
+    def failing_cases(self, obj: EvaluationRun) -> str:
+        wrong = [item for item in obj.results or [] if not item.get("right")]
+        if not wrong:
+            return "-"
+        return "\n".join(
+            f"{item['id']}: {item['query'][:60]} → {item['outcome']} {item.get('answered_with') or ''}".rstrip()
+            for item in wrong[:200]
+        )
+
+    def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view
+        return [
+            path("run/", view(require_POST(self.run_view)), name="chatbot_evaluationrun_run"),
+            path("trend.svg", view(self.trend_view), name="chatbot_evaluationrun_trend"),
+            *super().get_urls(),
+        ]
+
+    def run_view(self, request: HttpRequest) -> HttpResponse:
+        """Queue an evaluation of the golden set in the task cluster."""
+        if not request.user.has_perm("chatbot.add_goldencase"):
+            raise PermissionDenied
+        from django_q.tasks import async_task
+
+        from chatbot.golden import golden_cases
+
+        if not golden_cases():
+            self.message_user(request, _("The golden set has no cases in use: add cases first."), messages.ERROR)
+        else:
+            async_task("chatbot.tasks.evaluate_golden", RunTrigger.ADMIN, task_name="evaluate golden set")
+            self.message_user(
+                request,
+                _("The evaluation of the golden set was queued; it appears here when the task cluster has run it."),
+                messages.SUCCESS,
+            )
+        return HttpResponseRedirect(reverse("admin:chatbot_evaluationrun_changelist"))
+
+    def trend_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        from chatbot.evalcharts import trend
+
+        runs = list(EvaluationRun.objects.filter(status="completed").order_by("-started_at")[:60])[::-1]
+        response = HttpResponse(trend(runs), content_type="image/svg+xml")
+        response["Cache-Control"] = "no-store"
+        return response

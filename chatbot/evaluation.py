@@ -1,6 +1,8 @@
 """Every measure of CONTRACTS section 3 over a set of cases, asked through the real pipeline."""
 
+import re
 import time
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
@@ -12,14 +14,45 @@ from chatbot.redaction import redact
 from chatbot.services import turn_ask
 from faq.models import Faq
 
+# Numbers as written in answers: 1,000 / 8:30 / 0000-11-1301 / 2026.4.1 (after NFKC, so full-width digits count).
+KEY_FACT = re.compile(r"\d+(?:[,:.\-/]\d+)*")
+
+
+def key_facts(text: str) -> set[str]:
+    """The facts a resident must not get wrong: numbers with their separators (fees, times, dates, phone numbers,
+    counts), width-folded."""
+    return {match.replace(",", "") for match in KEY_FACT.findall(unicodedata.normalize("NFKC", text or ""))}
+
+
+def answer_grades(answer: str, expected: str, similarity: float) -> dict[str, float]:
+    """How an answer compares with the expected FAQ answer: share of its key facts present, relative length
+    deviation, and the cosine similarity given."""
+    facts = key_facts(expected)
+    present = key_facts(answer)
+    return {
+        "key_facts": round(len(facts & present) / len(facts), 4) if facts else 1.0,
+        "length_deviation": round(abs(len(answer) - len(expected)) / max(len(expected), 1), 4),
+        "similarity": round(similarity, 4),
+    }
+
 
 def evaluate_cases(
-    cases: list[Case], *, log: bool = True, progress: Callable[[int], None] | None = None, judge: bool = True
+    cases: list[Case],
+    *,
+    log: bool = True,
+    progress: Callable[[int], None] | None = None,
+    judge: bool = True,
+    details: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """CONTRACTS section 3; with an LLM configured, also how its replies fared (and a judge's grades)."""
+    """CONTRACTS section 3; with an LLM configured, also how its replies fared (and a judge's grades).
+
+    Answers to answerable cases are also graded against the expected FAQ answer (the answered FAQ when it is a
+    right one, else the first right one): key facts covered, length deviation, cosine similarity. With
+    `details`, one dict per case is appended to it (outcome, rank of the first right FAQ, whether it was right)."""
     from chatbot.llm.composer import llm_enabled
 
     llm = LlmTally(judge=judge) if llm_enabled() else None
+    grades: list[dict[str, float]] = []
     n = len(cases)
     answerable = [case for case in cases if case.answerable]
     counts = dict.fromkeys(
@@ -33,33 +66,57 @@ def evaluate_cases(
         latencies.append((time.perf_counter() - started) * 1000)
         ranked = [str(c.get("external_id") or c["faq_id"]) for c in response["candidates"]]
         outcome = response["outcome"]
+        rank = None
         if case.answerable:
             for position, faq in enumerate(ranked):
                 if faq in case.relevant:
+                    rank = position + 1
                     sr1 += position == 0
                     sr5 += position < 5
                     mrr += 1 / (position + 1)
                     break
+        right = False
+        source: dict[str, Any] = {}
         if outcome == "answer":
             counts["answer"] += 1
             if llm is not None:
                 llm.add(case, response)
             source = response["sources"][0] if response["sources"] else {}
-            counts["answer_right"] += case.answerable and str(source.get("external_id")) in case.relevant
+            right = case.answerable and str(source.get("external_id") or source.get("faq_id")) in case.relevant
+            counts["answer_right"] += right
+            if case.answerable:
+                grade = _grade(case, response, source if right else None)
+                if grade is not None:
+                    grades.append(grade)
         elif outcome == "clarify":
             counts["clarify"] += 1
             offered = {str(c.get("external_id") or c["faq_id"]) for c in response.get("choices", [])}
-            counts["clarify_hit"] += case.answerable and bool(offered & case.relevant)
+            right = case.answerable and bool(offered & case.relevant)
+            counts["clarify_hit"] += right
         elif outcome == "handoff":
             counts["handoff"] += 1
         if not case.answerable:
             counts["oos_not_answered"] += outcome != "answer"
             counts["oos_handoff"] += outcome in ("handoff", "rejected")
+            right = outcome != "answer"
+        if details is not None:
+            details.append(
+                {
+                    "id": case.case_id,
+                    "query": case.query,
+                    "answerable": case.answerable,
+                    "outcome": outcome,
+                    "rank": rank,
+                    "answered_with": str(source.get("external_id") or source.get("faq_id") or ""),
+                    "right": bool(right),
+                }
+            )
         if progress:
             progress(1)
     oos = n - len(answerable)
     share = lambda value, total: round(value / total, 4) if total else 0.0  # noqa: E731
     extra = llm.summary() if llm is not None else {}
+    mean = lambda key: round(sum(g[key] for g in grades) / len(grades), 4) if grades else None  # noqa: E731
     return {
         "n": n,
         "sr1": share(sr1, len(answerable)),
@@ -77,7 +134,37 @@ def evaluate_cases(
         "clarify_share": share(counts["clarify"], n),
         "p50_ms": round(float(np.percentile(latencies, 50)), 1) if latencies else 0.0,
         "p95_ms": round(float(np.percentile(latencies, 95)), 1) if latencies else 0.0,
+        "answers_graded": len(grades),
+        "answer_key_facts": mean("key_facts"),
+        "answer_length_deviation": mean("length_deviation"),
+        "answer_similarity": mean("similarity"),
     } | extra
+
+
+def _grade(case: Case, response: dict[str, Any], right_source: dict[str, Any] | None) -> dict[str, float] | None:
+    """Grades of one answer against the expected FAQ answer (None when no right FAQ exists any more)."""
+    from faq.retrieval.encoders import UseMultilingualEncoder
+
+    expected = None
+    if right_source and right_source.get("faq_id") is not None:
+        expected = Faq.objects.filter(pk=int(right_source["faq_id"])).first()
+    if expected is None:
+        keys = sorted(case.relevant)
+        expected = (
+            Faq.objects.filter(external_id__in=keys).order_by("external_id").first()
+            or Faq.objects.filter(pk__in=[int(key) for key in keys if key.isdigit()], external_id__isnull=True)
+            .order_by("pk")
+            .first()
+        )
+    if expected is None:
+        return None
+    answer = response.get("answer") or ""
+    if answer.strip() == expected.answer.strip():
+        similarity = 1.0
+    else:
+        vectors = UseMultilingualEncoder().encode_queries([answer, expected.answer])
+        similarity = float(vectors[0] @ vectors[1])
+    return answer_grades(answer, expected.answer, similarity)
 
 
 class LlmTally:

@@ -263,3 +263,38 @@ class GoldenCase(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.query[:40]}"
+
+
+class RunTrigger(models.TextChoices):
+    COMMAND = "command", _("command line")
+    NIGHTLY = "nightly", _("nightly schedule")
+    ADMIN = "admin", _("on demand in admin")
+
+
+class RunStatus(models.TextChoices):
+    RUNNING = "running", _("running")
+    COMPLETED = "completed", _("completed")
+    FAILED = "failed", _("failed")
+
+
+class EvaluationRun(models.Model):
+    """One evaluation of the bot on a set of cases, with the configuration it ran under and every case's result."""
+
+    started_at = models.DateTimeField(_("started"), auto_now_add=True, db_index=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    trigger = models.CharField(_("started by"), max_length=8, choices=RunTrigger.choices)
+    status = models.CharField(_("status"), max_length=10, choices=RunStatus.choices, default=RunStatus.RUNNING)
+    cases_label = models.CharField(_("cases"), max_length=300)
+    tags = models.JSONField(_("tags"), default=list, blank=True)
+    configuration = models.JSONField(_("configuration"), default=dict, blank=True)
+    metrics = models.JSONField(_("measures"), default=dict, blank=True)
+    results = models.JSONField(_("results per case"), default=list, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("evaluation run")
+        verbose_name_plural = _("evaluation runs")
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.started_at:%Y-%m-%d %H:%M} {self.cases_label}"

@@ -171,6 +171,7 @@ ADMIN_MODELS: dict[str, ModelPolicy] = {
     "chatbot.promptversion": ModelPolicy(REVIEWER_ONLY, FAQ_ADMINS, FAQ_ADMINS, NO_ROLE, note="versions are kept"),
     "chatbot.llmswitch": ModelPolicy(REVIEWER_ONLY, FAQ_ADMINS, NO_ROLE, NO_ROLE, note="one row"),
     "chatbot.goldencase": ModelPolicy(REVIEWER_ONLY, FAQ_ADMINS, FAQ_ADMINS, FAQ_ADMINS, note="the golden set"),
+    "chatbot.evaluationrun": ModelPolicy(REVIEWER_ONLY, FAQ_ADMINS, NO_ROLE, NO_ROLE, note="runs are records"),
     "analytics.monthlyaggregate": ModelPolicy(STAFF_VIEW, FAQ_READERS, NO_ROLE, NO_ROLE, note="the dashboard"),
     "analytics.gapaction": ModelPolicy(REVIEWER_ONLY, FAQ_ADMINS, NO_ROLE, NO_ROLE),
     "changeflow.departmentmember": ModelPolicy(REVIEWER_ONLY, FAQ_ADMINS, FAQ_ADMINS, FAQ_ADMINS),
@@ -286,6 +287,9 @@ SITE_RULES: dict[str, Rule] = {
     "admin:analytics_refresh": rule(REVIEWER_ONLY, staff_area(ANY_STAFF, ok=NOT_ALLOWED), "POST only"),
     "admin:analytics_group_draft": rule(REVIEWER_ONLY, staff_area(ANY_STAFF, ok=NOT_ALLOWED), "POST only"),
     "admin:analytics_group_alternates": rule(REVIEWER_ONLY, staff_area(ANY_STAFF, ok=NOT_ALLOWED), "POST only"),
+    # Evaluation runs: the trend chart and "evaluate now" (FAQ管理者).
+    "admin:chatbot_evaluationrun_trend": rule(REVIEWER_ONLY, staff_area(FAQ_ADMINS)),
+    "admin:chatbot_evaluationrun_run": rule(REVIEWER_ONLY, staff_area(ANY_STAFF, ok=NOT_ALLOWED), "POST only"),
     # Change requests (変更申請): staff pages; editors see and submit their own departments' only.
     "changeflow:list": rule(
         EDITOR_OWN_DEPARTMENT, staff_area(ANY_STAFF), "staff without a department see an empty list"
@@ -504,6 +508,9 @@ POST_RULES: dict[str, PostRule] = {
         "admin:changeflow_changerequest_delete", NOBODY, staff_area(NO_ROLE), NO_ROLE, variant=OWN
     ),
     "turn-delete": post("admin:chatbot_turn_delete", NOBODY, staff_area(NO_ROLE), NO_ROLE),
+    "evaluation-run-now": post(
+        "admin:chatbot_evaluationrun_run", REVIEWER_ONLY, staff_area(FAQ_ADMINS, ok=REDIRECT), FAQ_ADMINS
+    ),
     "turn-to-golden-set": post(
         "admin:chatbot_turn_changelist", REVIEWER_ONLY, staff_area(FAQ_ADMINS, ok=REDIRECT), FAQ_ADMINS
     ),

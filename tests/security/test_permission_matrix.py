@@ -45,6 +45,7 @@ from changeflow.models import ChangeEvent, ChangeItem, ChangeKind, ChangeRequest
 from changeflow.staff import department_editor_group_ensure, faq_admin_group_ensure
 from chatbot.models import (
     Channel,
+    EvaluationRun,
     Feedback,
     GateConfig,
     GoldenCase,
@@ -298,6 +299,7 @@ def build_world() -> World:
     prompt_old = PromptVersion.objects.create(is_active=False, text="older instructions", note="older")
     switch, _created = LlmSwitch.objects.get_or_create(pk=1, defaults={"enabled": True})
     golden = GoldenCase.objects.create(case_id="pm-golden", query="粗大ごみの出し方", answerable=False)
+    evaluation = EvaluationRun.objects.create(trigger="command", cases_label="golden set", metrics={"n": 1})
 
     turn = Turn.objects.create(
         idempotency_key=f"api:pm-{uuid.uuid4().hex}",
@@ -384,6 +386,7 @@ def build_world() -> World:
         "chatbot.promptversion": {R.DEFAULT: prompt_active},
         "chatbot.llmswitch": {R.DEFAULT: switch},
         "chatbot.goldencase": {R.DEFAULT: golden},
+        "chatbot.evaluationrun": {R.DEFAULT: evaluation},
         "analytics.monthlyaggregate": {R.DEFAULT: aggregate},
         "analytics.gapaction": {R.DEFAULT: gap_action},
         "changeflow.departmentmember": {R.DEFAULT: member},
@@ -796,6 +799,7 @@ POST_ACTIONS: dict[str, PostAction] = {
     ),
     "change-request-delete": PostAction(lambda w: {"post": "yes"}, change_state),
     "turn-delete": PostAction(lambda w: {"post": "yes"}, lambda w: (rows(Turn), rows(Feedback))),
+    "evaluation-run-now": PostAction(lambda w: {}, lambda w: (rows(OrmQ), rows(EvaluationRun))),
     "turn-to-golden-set": PostAction(
         lambda w: {"action": "mark_not_to_answer", ACTION_CHECKBOX_NAME: [str(w.turn.pk)], "index": "0"},
         lambda w: rows(GoldenCase),

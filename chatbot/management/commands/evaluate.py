@@ -8,8 +8,10 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from chatbot.calibration import cases_read, cases_split
+from chatbot.evalruns import evaluation_run
 from chatbot.evaluation import evaluate_cases
 from chatbot.golden import golden_cases
+from chatbot.models import RunTrigger
 
 
 class Command(BaseCommand):
@@ -48,6 +50,11 @@ class Command(BaseCommand):
             help="Store the results on the prompt version (shown in admin to compare versions).",
         )
         parser.add_argument("--no-judge", action="store_true", help="Do not grade LLM replies with the LLM judge.")
+        parser.add_argument(
+            "--save",
+            action="store_true",
+            help="Keep the run, its configuration and every case's result in the history of evaluation runs (admin).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if bool(options["cases"]) == bool(options["golden"]):
@@ -81,9 +88,28 @@ class Command(BaseCommand):
             override,
             tqdm(total=len(cases), desc="cases", unit="case", disable=options["verbosity"] < 1) as bar,
         ):
-            metrics = evaluate_cases(
-                cases, log=not options["no_log"], progress=bar.update, judge=not options["no_judge"]
-            )
+            if options["save"]:
+                label = (
+                    "golden set"
+                    if options["golden"]
+                    else " ".join(path.name for path in options["cases"])
+                    + (f" ({options['split']})" if options["split"] != "all" else "")
+                )
+                run = evaluation_run(
+                    cases,
+                    trigger=RunTrigger.COMMAND,
+                    label=label,
+                    tags=options["tag"],
+                    log=not options["no_log"],
+                    judge=not options["no_judge"],
+                    progress=bar.update,
+                )
+                metrics = run.metrics
+                self.stderr.write(f"saved as evaluation run {run.pk}")
+            else:
+                metrics = evaluate_cases(
+                    cases, log=not options["no_log"], progress=bar.update, judge=not options["no_judge"]
+                )
             used = prompt_in_use()
         if options["store"]:
             if used is None:
