@@ -56,6 +56,7 @@ def faq_admin_group_ensure() -> Group:
             "change_goldencase",
             "delete_goldencase",
             "view_evaluationrun",
+            "view_regressioncheck",
         ],
     )
     # The monthly figures and the unanswered questions (acting on them needs the FAQ permissions above).

@@ -2,9 +2,11 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -18,11 +20,50 @@ from chatbot.models import (
     LlmSwitch,
     Outcome,
     PromptVersion,
+    RegressionCheck,
     RunTrigger,
     Turn,
 )
-from chatbot.services import gate_config_activate, prompt_version_activate
+from chatbot.regression import RegressionBlocked, gate_activate_checked, prompt_activate_checked
 from faq.admin import ReadOnlyAdmin
+
+
+def _report_check(model_admin: admin.ModelAdmin, request: HttpRequest, check: RegressionCheck | None) -> None:
+    """Tell the user what the regression check found before a version went live."""
+    if check is None:
+        model_admin.message_user(
+            request, _("The golden set has no cases in use: the change was not checked."), messages.WARNING
+        )
+    elif check.override_reason:
+        model_admin.message_user(request, _("Answers got worse; activated with the recorded reason."), messages.WARNING)
+    else:
+        model_admin.message_user(
+            request,
+            _("Regression check passed: resolved %(before)s -> %(after)s, wrong answers %(wrong_before)s -> %(wrong)s.")
+            % {
+                "before": check.baseline.metrics.get("resolved"),
+                "after": check.candidate.metrics.get("resolved"),
+                "wrong_before": check.baseline.metrics.get("wrong_answer_rate"),
+                "wrong": check.candidate.metrics.get("wrong_answer_rate"),
+            },
+            messages.SUCCESS,
+        )
+
+
+def regression_blocked_page(
+    request: HttpRequest, model_admin: admin.ModelAdmin, check: RegressionCheck, action: str, pk: int
+) -> HttpResponse:
+    """The blocked change: why, the cases that got worse, and a form to override it with a reason."""
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": _("Not activated: answers get worse"),
+        "opts": model_admin.model._meta,
+        "check": check,
+        "action": action,
+        "selected": pk,
+        "action_checkbox_name": ACTION_CHECKBOX_NAME,
+    }
+    return TemplateResponse(request, "admin/chatbot/regression_blocked.html", context)
 
 
 @admin.register(Turn)
@@ -153,13 +194,20 @@ class GateConfigAdmin(ReadOnlyAdmin):
     actions = ["activate"]
 
     @admin.action(description=_("Make the selected gate version active"))
-    def activate(self, request: HttpRequest, queryset: QuerySet[GateConfig]) -> None:
+    def activate(self, request: HttpRequest, queryset: QuerySet[GateConfig]) -> HttpResponse | None:
         if queryset.count() != 1:
             self.message_user(request, _("Choose exactly one version."), messages.ERROR)
-            return
+            return None
         config = queryset.get()
-        gate_config_activate(config=config)
+        try:
+            check = gate_activate_checked(
+                config, user=request.user, override_reason=request.POST.get("override_reason", "")
+            )
+        except RegressionBlocked as blocked:
+            return regression_blocked_page(request, self, blocked.check, "activate", config.pk)
+        _report_check(self, request, check)
         self.message_user(request, _("Gate version %(id)d is now active.") % {"id": config.pk}, messages.SUCCESS)
+        return None
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         actions = super().get_actions(request)
@@ -236,13 +284,20 @@ class PromptVersionAdmin(admin.ModelAdmin):
         return self._metric(obj, "llm_faithfulness")
 
     @admin.action(description=_("Make the selected prompt version active"))
-    def activate(self, request: HttpRequest, queryset: QuerySet[PromptVersion]) -> None:
+    def activate(self, request: HttpRequest, queryset: QuerySet[PromptVersion]) -> HttpResponse | None:
         if queryset.count() != 1:
             self.message_user(request, _("Choose exactly one version."), messages.ERROR)
-            return
+            return None
         version = queryset.get()
-        prompt_version_activate(version=version)
+        try:
+            check = prompt_activate_checked(
+                version, user=request.user, override_reason=request.POST.get("override_reason", "")
+            )
+        except RegressionBlocked as blocked:
+            return regression_blocked_page(request, self, blocked.check, "activate", version.pk)
+        _report_check(self, request, check)
         self.message_user(request, _("Prompt version %(id)d is now active.") % {"id": version.pk}, messages.SUCCESS)
+        return None
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         actions = super().get_actions(request)
@@ -391,3 +446,24 @@ class EvaluationRunAdmin(ReadOnlyAdmin):
         response = HttpResponse(trend(runs), content_type="image/svg+xml")
         response["Cache-Control"] = "no-store"
         return response
+
+
+@admin.register(RegressionCheck)
+class RegressionCheckAdmin(ReadOnlyAdmin):
+    """Every regression check: the change, the runs before and after, the verdict and any override."""
+
+    list_display = ["created_at", "action", "target", "passed", "overridden_by", "created_by"]
+    list_filter = ["action", "passed"]
+    readonly_fields = [
+        "created_at",
+        "action",
+        "target",
+        "baseline",
+        "candidate",
+        "passed",
+        "reasons",
+        "failing_cases",
+        "created_by",
+        "overridden_by",
+        "override_reason",
+    ]

@@ -269,6 +269,7 @@ class RunTrigger(models.TextChoices):
     COMMAND = "command", _("command line")
     NIGHTLY = "nightly", _("nightly schedule")
     ADMIN = "admin", _("on demand in admin")
+    REGRESSION = "check", _("regression check")
 
 
 class RunStatus(models.TextChoices):
@@ -298,3 +299,41 @@ class EvaluationRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.started_at:%Y-%m-%d %H:%M} {self.cases_label}"
+
+
+class RegressionCheck(models.Model):
+    """The golden set evaluated before and after a change (a gate version, a prompt version) that would go live;
+    a failed check blocks the change unless an administrator overrides it with a recorded reason."""
+
+    class Action(models.TextChoices):
+        GATE = "gate", _("activate a gate version")
+        PROMPT = "prompt", _("activate a prompt version")
+
+    created_at = models.DateTimeField(_("checked"), auto_now_add=True)
+    action = models.CharField(_("change"), max_length=8, choices=Action.choices)
+    target = models.CharField(_("target"), max_length=200)
+    baseline = models.ForeignKey(EvaluationRun, verbose_name=_("before"), on_delete=models.PROTECT, related_name="+")
+    candidate = models.ForeignKey(EvaluationRun, verbose_name=_("after"), on_delete=models.PROTECT, related_name="+")
+    passed = models.BooleanField(_("passed"))
+    reasons = models.JSONField(_("why it failed"), default=list, blank=True)
+    failing_cases = models.JSONField(_("cases that got worse"), default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("checked by"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    overridden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("overridden by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    override_reason = models.TextField(_("reason for the override"), blank=True)
+
+    class Meta:
+        verbose_name = _("regression check")
+        verbose_name_plural = _("regression checks")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.target}: {'passed' if self.passed else 'failed'}"

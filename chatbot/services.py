@@ -7,11 +7,14 @@ transaction, under the idempotency key; a repeated key gets the stored
 response and never a second row.
 """
 
+import contextlib
 import datetime
 import logging
+import threading
 import time
 import unicodedata
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -81,8 +84,23 @@ def question_lang(question: str, lang: str | None) -> str:
     return "en" if mostly_latin(question) else "ja"
 
 
+_gate_override = threading.local()
+
+
+@contextlib.contextmanager
+def gate_override(config: GateConfig) -> Iterator[None]:
+    """Use this gate version instead of the active one in this thread (evaluating it before activating it)."""
+    previous = getattr(_gate_override, "config", None)
+    _gate_override.config = config
+    try:
+        yield
+    finally:
+        _gate_override.config = previous
+
+
 def gate_active() -> GateConfig | None:
-    return GateConfig.objects.filter(is_active=True).first()
+    override: GateConfig | None = getattr(_gate_override, "config", None)
+    return override or GateConfig.objects.filter(is_active=True).first()
 
 
 def _timed(step: Step, name: str, started: float) -> None:

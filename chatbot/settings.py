@@ -305,3 +305,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# Regression gate: activating a gate or prompt version first evaluates the golden set with and without it, and
+# is blocked when the wrong-answer rate rises, or the resolved share falls, by more than these amounts.
+REGRESSION_MAX_WRONG_RATE_RISE = env.float("REGRESSION_MAX_WRONG_RATE_RISE", default=0.02)
+REGRESSION_MAX_RESOLVED_DROP = env.float("REGRESSION_MAX_RESOLVED_DROP", default=0.02)

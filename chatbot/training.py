@@ -46,9 +46,7 @@ def _handoff(department: Department | None, lang: str) -> str:
 
 def training_examples(since: datetime.date | None = None) -> tuple[list[dict[str, Any]], dict[str, int]]:
     """The examples and their counts: pairs, failure cases, and cases left out (no published right FAQ)."""
-    cases = GoldenCase.objects.filter(active=True).select_related("turn__department").prefetch_related(
-        "relevant_faqs"
-    )
+    cases = GoldenCase.objects.filter(active=True).select_related("turn__department").prefetch_related("relevant_faqs")
     if since is not None:
         start = timezone.make_aware(datetime.datetime.combine(since, datetime.time.min))
         cases = cases.filter(updated_at__gte=start)

@@ -9,7 +9,8 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
-from django_q.models import OrmQ, Schedule
+from django_q.brokers import get_broker
+from django_q.models import Schedule
 from django_q.signing import SignedPackage
 
 from changeflow.staff import department_editor_group_ensure, faq_admin_group_ensure
@@ -165,15 +166,20 @@ def test_staff_queue_a_run_from_admin_and_see_it_in_the_history_and_trend(indexe
     changelist = reverse("admin:chatbot_evaluationrun_changelist")
     run_url = reverse("admin:chatbot_evaluationrun_run")
 
+    # The task queue is the broker configured (the database, or Redis when REDIS_URL is set).
+    broker = get_broker()
+    broker.purge_queue()
+
     # Nothing to evaluate yet: a clear message, nothing queued.
     response = client.post(run_url, follow=True)
     assert any("no cases" in str(m) or "ありません" in str(m) for m in response.context["messages"])
-    assert OrmQ.objects.count() == 0
+    assert broker.queue_size() == 0
 
     _case(indexed_town["R-001"].question)
     client.post(run_url)
-    queued = OrmQ.objects.get()
-    task = SignedPackage.loads(queued.payload)
+    assert broker.queue_size() == 1
+    ((_task_id, payload),) = broker.dequeue()
+    task = SignedPackage.loads(payload)
     assert task["func"] == "chatbot.tasks.evaluate_golden"
     # What the task cluster does with it.
     assert "evaluation run" in tasks.evaluate_golden(*task["args"])
@@ -194,8 +200,10 @@ def test_staff_queue_a_run_from_admin_and_see_it_in_the_history_and_trend(indexe
 @pytest.mark.django_db
 def test_department_editors_cannot_queue_or_read_runs(town: dict[str, Faq]) -> None:
     client = _staff("eval-editor", department_editor_group_ensure)
+    broker = get_broker()
+    broker.purge_queue()
 
     assert client.post(reverse("admin:chatbot_evaluationrun_run")).status_code == 403
     assert client.get(reverse("admin:chatbot_evaluationrun_trend")).status_code == 403
     assert client.get(reverse("admin:chatbot_evaluationrun_changelist")).status_code == 403
-    assert OrmQ.objects.count() == 0
+    assert broker.queue_size() == 0

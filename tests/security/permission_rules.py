@@ -172,6 +172,7 @@ ADMIN_MODELS: dict[str, ModelPolicy] = {
     "chatbot.llmswitch": ModelPolicy(REVIEWER_ONLY, FAQ_ADMINS, NO_ROLE, NO_ROLE, note="one row"),
     "chatbot.goldencase": ModelPolicy(REVIEWER_ONLY, FAQ_ADMINS, FAQ_ADMINS, FAQ_ADMINS, note="the golden set"),
     "chatbot.evaluationrun": ModelPolicy(REVIEWER_ONLY, FAQ_ADMINS, NO_ROLE, NO_ROLE, note="runs are records"),
+    "chatbot.regressioncheck": ModelPolicy(REVIEWER_ONLY, FAQ_ADMINS, NO_ROLE, NO_ROLE, note="checks are records"),
     "analytics.monthlyaggregate": ModelPolicy(STAFF_VIEW, FAQ_READERS, NO_ROLE, NO_ROLE, note="the dashboard"),
     "analytics.gapaction": ModelPolicy(REVIEWER_ONLY, FAQ_ADMINS, NO_ROLE, NO_ROLE),
     "changeflow.departmentmember": ModelPolicy(REVIEWER_ONLY, FAQ_ADMINS, FAQ_ADMINS, FAQ_ADMINS),

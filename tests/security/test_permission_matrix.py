@@ -52,6 +52,7 @@ from chatbot.models import (
     LlmSwitch,
     Outcome,
     PromptVersion,
+    RegressionCheck,
     Turn,
     TurnStatus,
 )
@@ -300,6 +301,9 @@ def build_world() -> World:
     switch, _created = LlmSwitch.objects.get_or_create(pk=1, defaults={"enabled": True})
     golden = GoldenCase.objects.create(case_id="pm-golden", query="粗大ごみの出し方", answerable=False)
     evaluation = EvaluationRun.objects.create(trigger="command", cases_label="golden set", metrics={"n": 1})
+    regression = RegressionCheck.objects.create(
+        action="gate", target="gate version 0", baseline=evaluation, candidate=evaluation, passed=True
+    )
 
     turn = Turn.objects.create(
         idempotency_key=f"api:pm-{uuid.uuid4().hex}",
@@ -387,6 +391,7 @@ def build_world() -> World:
         "chatbot.llmswitch": {R.DEFAULT: switch},
         "chatbot.goldencase": {R.DEFAULT: golden},
         "chatbot.evaluationrun": {R.DEFAULT: evaluation},
+        "chatbot.regressioncheck": {R.DEFAULT: regression},
         "analytics.monthlyaggregate": {R.DEFAULT: aggregate},
         "analytics.gapaction": {R.DEFAULT: gap_action},
         "changeflow.departmentmember": {R.DEFAULT: member},

@@ -1,0 +1,127 @@
+"""The regression gate: a change that would go live (a gate version, a prompt version) is first evaluated on
+the golden set against what is live now, and blocked when answers get worse beyond the configured tolerance.
+An administrator may override a failed check with a recorded reason."""
+
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+
+from chatbot.evalruns import evaluation_run
+from chatbot.golden import golden_cases
+from chatbot.models import EvaluationRun, GateConfig, PromptVersion, RegressionCheck, RunTrigger
+
+
+class RegressionBlocked(Exception):
+    """The change makes answers worse; `check` has the figures and the cases."""
+
+    def __init__(self, check: RegressionCheck) -> None:
+        super().__init__("; ".join(check.reasons))
+        self.check = check
+
+
+@dataclass
+class Verdict:
+    passed: bool
+    reasons: list[str]
+    failing: list[dict[str, Any]]
+
+
+def compare(baseline: EvaluationRun, candidate: EvaluationRun) -> Verdict:
+    """Failed when the wrong-answer rate rises or resolved falls beyond the tolerance; the failing cases are
+    those handled right before and not after."""
+    before, after = baseline.metrics, candidate.metrics
+    reasons = []
+    rise = float(after.get("wrong_answer_rate", 0)) - float(before.get("wrong_answer_rate", 0))
+    if rise > settings.REGRESSION_MAX_WRONG_RATE_RISE + 1e-9:
+        reasons.append(
+            f"wrong-answer rate {before.get('wrong_answer_rate')} -> {after.get('wrong_answer_rate')} "
+            f"(at most +{settings.REGRESSION_MAX_WRONG_RATE_RISE})"
+        )
+    drop = float(before.get("resolved", 0)) - float(after.get("resolved", 0))
+    if drop > settings.REGRESSION_MAX_RESOLVED_DROP + 1e-9:
+        reasons.append(
+            f"resolved {before.get('resolved')} -> {after.get('resolved')} "
+            f"(at most -{settings.REGRESSION_MAX_RESOLVED_DROP})"
+        )
+    right_before = {item["id"] for item in baseline.results if item.get("right")}
+    failing = [
+        {key: item.get(key) for key in ("id", "query", "outcome", "answered_with")}
+        for item in candidate.results
+        if item["id"] in right_before and not item.get("right")
+    ]
+    return Verdict(passed=not reasons, reasons=reasons, failing=failing)
+
+
+def regression_check(
+    *, action: str, target: str, candidate: AbstractContextManager[Any], user: Any = None
+) -> RegressionCheck | None:
+    """Evaluate the golden set as it is live now and inside `candidate` (a context that puts the change in
+    place for this thread only), and store the comparison. None when the golden set has no cases."""
+    cases = golden_cases()
+    if not cases:
+        return None
+    before = evaluation_run(cases, trigger=RunTrigger.REGRESSION, label=f"before: {target}", judge=False)
+    with candidate:
+        after = evaluation_run(cases, trigger=RunTrigger.REGRESSION, label=f"after: {target}", judge=False)
+    verdict = compare(before, after)
+    return RegressionCheck.objects.create(
+        action=action,
+        target=target[:200],
+        baseline=before,
+        candidate=after,
+        passed=verdict.passed,
+        reasons=verdict.reasons,
+        failing_cases=verdict.failing,
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+
+
+def _guard(check: RegressionCheck | None, *, override_reason: str, user: Any) -> None:
+    if check is None or check.passed:
+        return
+    reason = override_reason.strip()
+    if not reason:
+        raise RegressionBlocked(check)
+    check.overridden_by = user if getattr(user, "is_authenticated", False) else None
+    check.override_reason = reason[:2000]
+    check.save(update_fields=["overridden_by", "override_reason"])
+
+
+def gate_activate_checked(config: GateConfig, *, user: Any = None, override_reason: str = "") -> RegressionCheck | None:
+    """Activate a gate version if the golden set does not get worse with it (or with a recorded override)."""
+    from chatbot.services import gate_config_activate, gate_override
+
+    check = None
+    if not config.is_active:
+        check = regression_check(
+            action=RegressionCheck.Action.GATE,
+            target=f"gate version {config.pk}",
+            candidate=gate_override(config),
+            user=user,
+        )
+    _guard(check, override_reason=override_reason, user=user)
+    gate_config_activate(config=config)
+    return check
+
+
+def prompt_activate_checked(
+    version: PromptVersion, *, user: Any = None, override_reason: str = ""
+) -> RegressionCheck | None:
+    """Activate a prompt version if the golden set does not get worse with it (or with a recorded override).
+    Without an LLM the prompt changes no answer, and the check passes."""
+    from chatbot.llm.composer import prompt_override
+    from chatbot.services import prompt_version_activate
+
+    check = None
+    if not version.is_active:
+        check = regression_check(
+            action=RegressionCheck.Action.PROMPT,
+            target=f"prompt version {version.pk}",
+            candidate=prompt_override(version),
+            user=user,
+        )
+    _guard(check, override_reason=override_reason, user=user)
+    prompt_version_activate(version=version)
+    return check
