@@ -2,6 +2,7 @@
 the golden set against what is live now, and blocked when answers get worse beyond the configured tolerance.
 An administrator may override a failed check with a recorded reason."""
 
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
@@ -89,21 +90,37 @@ def _guard(check: RegressionCheck | None, *, override_reason: str, user: Any) ->
     check.save(update_fields=["overridden_by", "override_reason"])
 
 
+def _activate_checked(
+    *,
+    action: str,
+    target: str,
+    live: bool,
+    candidate: AbstractContextManager[Any],
+    activate: Callable[[], None],
+    user: Any,
+    override_reason: str,
+) -> RegressionCheck | None:
+    """Check the change (unless it is live already), refuse it if answers get worse and no reason is given,
+    then make it live."""
+    check = None if live else regression_check(action=action, target=target, candidate=candidate, user=user)
+    _guard(check, override_reason=override_reason, user=user)
+    activate()
+    return check
+
+
 def gate_activate_checked(config: GateConfig, *, user: Any = None, override_reason: str = "") -> RegressionCheck | None:
     """Activate a gate version if the golden set does not get worse with it (or with a recorded override)."""
     from chatbot.services import gate_config_activate, gate_override
 
-    check = None
-    if not config.is_active:
-        check = regression_check(
-            action=RegressionCheck.Action.GATE,
-            target=f"gate version {config.pk}",
-            candidate=gate_override(config),
-            user=user,
-        )
-    _guard(check, override_reason=override_reason, user=user)
-    gate_config_activate(config=config)
-    return check
+    return _activate_checked(
+        action=RegressionCheck.Action.GATE,
+        target=f"gate version {config.pk}",
+        live=config.is_active,
+        candidate=gate_override(config),
+        activate=lambda: gate_config_activate(config=config),
+        user=user,
+        override_reason=override_reason,
+    )
 
 
 def prompt_activate_checked(
@@ -114,14 +131,12 @@ def prompt_activate_checked(
     from chatbot.llm.composer import prompt_override
     from chatbot.services import prompt_version_activate
 
-    check = None
-    if not version.is_active:
-        check = regression_check(
-            action=RegressionCheck.Action.PROMPT,
-            target=f"prompt version {version.pk}",
-            candidate=prompt_override(version),
-            user=user,
-        )
-    _guard(check, override_reason=override_reason, user=user)
-    prompt_version_activate(version=version)
-    return check
+    return _activate_checked(
+        action=RegressionCheck.Action.PROMPT,
+        target=f"prompt version {version.pk}",
+        live=version.is_active,
+        candidate=prompt_override(version),
+        activate=lambda: prompt_version_activate(version=version),
+        user=user,
+        override_reason=override_reason,
+    )
