@@ -25,7 +25,8 @@ install-dev: $(VENV)/.installed-dev
 
 # Migrate, load the sample town, create the demo staff accounts, build the
 # search index if there is none and calibrate the gate on half of the sample
-# town's cases if it never was (idempotent).
+# town's cases if it never was, and start the golden set (nightly evaluation,
+# regression checks, canary) with the sample town's cases if it is empty (idempotent).
 setup: install
 	DJANGO_DEBUG=true $(BIN)/python manage.py migrate --noinput
 	DJANGO_DEBUG=true $(BIN)/python manage.py load_sample_town
@@ -33,6 +34,8 @@ setup: install
 	DJANGO_DEBUG=true $(BIN)/python manage.py rebuild_index --if-missing
 	DJANGO_DEBUG=true $(BIN)/python manage.py calibrate_gate --if-uncalibrated --split odd \
 		--cases faq/sample_data/cases/ja.jsonl faq/sample_data/cases/en.jsonl faq/sample_data/cases/oos.jsonl
+	DJANGO_DEBUG=true $(BIN)/python manage.py import_cases --if-empty \
+		faq/sample_data/cases/ja.jsonl faq/sample_data/cases/en.jsonl faq/sample_data/cases/oos.jsonl
 
 # The web server and the task cluster (django-q2: scheduled publication of
 # approved changes, e-mail notices, review reminders); Ctrl-C stops both.

@@ -406,7 +406,15 @@ def _latest_history_id(faq: Faq) -> int | None:
 def _publish(change: ChangeRequest, *, actor: Any) -> None:
     """Write the new FAQ versions (inside the caller's transaction); the index follows on commit."""
     _move(change, ChangeStatus.PUBLISHED, actor=actor, action="published", published_at=timezone.now())
+    change_write_versions(change)
+    _notify(change, "published")
+
+
+def change_write_versions(change: ChangeRequest) -> list[int]:
+    """Write the change's FAQ versions (new FAQs, new texts, withdrawals) in the caller's transaction; returns the
+    FAQs written. Publication commits them; the regression check writes them in a transaction it rolls back."""
     reason = _("Change request #%(id)d: %(title)s") % {"id": change.pk, "title": change.title}
+    written = []
     for item in change.items.select_related("faq"):
         if item.faq is None:
             faq = Faq(
@@ -431,7 +439,8 @@ def _publish(change: ChangeRequest, *, actor: Any) -> None:
             faq_save(faq=faq, reason=reason)
         item.published_history_id = _latest_history_id(faq)
         item.save(update_fields=["faq", "before_history_id", "published_history_id"])
-    _notify(change, "published")
+        written.append(faq.pk)
+    return written
 
 
 def publish_due_changes(*, today: datetime.date | None = None) -> list[int]:

@@ -57,6 +57,10 @@ def faq_admin_group_ensure() -> Group:
             "delete_goldencase",
             "view_evaluationrun",
             "view_regressioncheck",
+            # Incidents the monitors open: reading them, triage labels, closing with a note (and their e-mails).
+            "view_incident",
+            "change_incident",
+            "view_monitorcheck",
         ],
     )
     # The monthly figures and the unanswered questions (acting on them needs the FAQ permissions above).

@@ -15,11 +15,32 @@ from changeflow import services
 from changeflow.diff import side_by_side
 from changeflow.forms import KINDS, ChangeRequestForm, ReviewForm, apply_errors, item_drafts
 from changeflow.models import ChangeKind, ChangeRequest, ChangeStatus
+from chatbot.models import RegressionCheck
+from chatbot.regression import RegressionBlocked, change_approve_checked
 from faq.models import Faq
 
 
 def _context(request: HttpRequest, title: str, **extra: Any) -> dict[str, Any]:
     return {**admin.site.each_context(request), "title": title, **extra}
+
+
+def _report_check(request: HttpRequest, check: RegressionCheck | None) -> None:
+    """What the regression check found on the golden set before the change was approved."""
+    if check is None:
+        return
+    if check.override_reason:
+        messages.warning(request, _("Answers got worse with this change; approved with the recorded reason."))
+        return
+    messages.info(
+        request,
+        _("Regression check passed: resolved %(before)s -> %(after)s, wrong answers %(wrong_before)s -> %(wrong)s.")
+        % {
+            "before": check.baseline.metrics.get("resolved"),
+            "after": check.candidate.metrics.get("resolved"),
+            "wrong_before": check.baseline.metrics.get("wrong_answer_rate"),
+            "wrong": check.candidate.metrics.get("wrong_answer_rate"),
+        },
+    )
 
 
 @staff_member_required
@@ -169,7 +190,26 @@ def change_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 services.change_update_texts(change=change, user=request.user, texts=texts, comment=comment)
                 messages.success(request, _("The proposed texts were saved."))
             elif action == "approve":
-                services.change_approve(change=change, user=request.user, comment=comment)
+                try:
+                    check = change_approve_checked(
+                        change,
+                        user=request.user,
+                        comment=comment,
+                        override_reason=request.POST.get("override_reason", ""),
+                    )
+                except RegressionBlocked as blocked:
+                    return render(
+                        request,
+                        "changeflow/regression_blocked.html",
+                        _context(
+                            request,
+                            _("Not approved: answers get worse"),
+                            change=change,
+                            check=blocked.check,
+                            comment=comment,
+                        ),
+                    )
+                _report_check(request, check)
                 change.refresh_from_db()
                 if change.status == ChangeStatus.PUBLISHED:
                     messages.success(request, _("Approved and published: the effective date has come."))

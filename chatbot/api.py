@@ -68,6 +68,15 @@ ERRORS: dict[str, tuple[str, str]] = {
         "ただいま混み合っています。しばらくしてから、または{contact}へお問い合わせください。",
         "The service is busy. Please try again later or contact {contact}.",
     ),
+    # GET /metrics (chatbot/metrics.py): for the town's monitoring, not for residents.
+    "metrics_token": (
+        "メトリクスの取得には正しいトークン（Authorization: Bearer）が必要です。",
+        "The metrics need a valid token (Authorization: Bearer).",
+    ),
+    "metrics_local_only": (
+        "メトリクスはこのサーバー上からのみ取得できます（他の場所からは METRICS_TOKEN を設定してください）。",
+        "The metrics are served on this machine only (set METRICS_TOKEN to scrape them from elsewhere).",
+    ),
 }
 
 

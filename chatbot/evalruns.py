@@ -1,9 +1,11 @@
 """Stored evaluation runs: the measures of a set of cases, with the configuration they were taken under, kept as
 a history (command line, nightly schedule, or on demand from admin)."""
 
+import contextlib
 import hashlib
 import logging
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -62,14 +64,18 @@ def evaluation_run(
     log: bool = False,
     judge: bool = True,
     progress: Callable[[int], None] | None = None,
+    inside: AbstractContextManager[Any] | None = None,
 ) -> EvaluationRun:
-    """Evaluate `cases` and store the run. A failure is stored as a failed run (and raised again)."""
-    run = EvaluationRun.objects.create(
-        trigger=trigger, cases_label=label[:300], tags=list(tags or []), configuration=run_configuration()
-    )
+    """Evaluate `cases` and store the run. A failure is stored as a failed run (and raised again).
+
+    `inside`: a context the cases are asked in (a change put in place for this thread, or written in a
+    transaction that is rolled back afterwards); the run's row is written outside it."""
+    run = EvaluationRun.objects.create(trigger=trigger, cases_label=label[:300], tags=list(tags or []))
     details: list[dict[str, Any]] = []
     try:
-        metrics = evaluate_cases(cases, log=log, progress=progress, judge=judge, details=details)
+        with inside or contextlib.nullcontext():
+            run.configuration = run_configuration()
+            metrics = evaluate_cases(cases, log=log, progress=progress, judge=judge, details=details)
     except Exception as exc:
         EvaluationRun.objects.filter(pk=run.pk).update(
             status=RunStatus.FAILED, finished_at=timezone.now(), error=f"{type(exc).__name__}: {exc}"[:2000]
@@ -79,7 +85,7 @@ def evaluation_run(
     run.results = details
     run.status = RunStatus.COMPLETED
     run.finished_at = timezone.now()
-    run.save(update_fields=["metrics", "results", "status", "finished_at"])
+    run.save(update_fields=["configuration", "metrics", "results", "status", "finished_at"])
     return run
 
 

@@ -109,6 +109,7 @@ def evaluate_cases(
                     "rank": rank,
                     "answered_with": str(source.get("external_id") or source.get("faq_id") or ""),
                     "right": bool(right),
+                    "failure_class": response.get("failure_class") or "",
                 }
             )
         if progress:

@@ -176,3 +176,33 @@ def cases_export(tags: Iterable[str] = ()) -> str:
         }
         lines.append(json.dumps(item, ensure_ascii=False) + "\n")
     return "".join(lines)
+
+
+def labelled_turn_cases(months: int) -> list[Case]:
+    """The golden cases staff made from turns asked in the last `months` months (the turn's time, or the case's
+    when the turn is no longer kept): last months' resident questions with the right outcome."""
+    import datetime
+
+    from django.db.models import Q
+    from django.utils import timezone
+
+    cutoff = timezone.now() - datetime.timedelta(days=round(30.44 * months))
+    cases = []
+    chosen = (
+        GoldenCase.objects.filter(active=True, source=CaseSource.TURN)
+        .filter(Q(turn__created_at__gte=cutoff) | Q(turn=None, created_at__gte=cutoff))
+        .prefetch_related("relevant_faqs")
+        .order_by("case_id")
+    )
+    for golden in chosen:
+        cases.append(
+            Case(
+                case_id=golden.case_id,
+                query=golden.query,
+                relevant={faq_key(faq) for faq in golden.relevant_faqs.all()},
+                answerable=golden.answerable,
+                lang=golden.lang,
+                tags=list(golden.tags or []),
+            )
+        )
+    return cases

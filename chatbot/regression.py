@@ -1,13 +1,15 @@
-"""The regression gate: a change that would go live (a gate version, a prompt version) is first evaluated on
-the golden set against what is live now, and blocked when answers get worse beyond the configured tolerance.
-An administrator may override a failed check with a recorded reason."""
+"""The regression gate: a change that would go live (a gate version, a prompt version, a change request's FAQ
+texts) is first evaluated on the golden set against what is live now, and blocked when answers get worse beyond
+the configured tolerance. An administrator may override a failed check with a recorded reason."""
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 
 from chatbot.evalruns import evaluation_run
 from chatbot.golden import golden_cases
@@ -64,8 +66,9 @@ def regression_check(
     if not cases:
         return None
     before = evaluation_run(cases, trigger=RunTrigger.REGRESSION, label=f"before: {target}", judge=False)
-    with candidate:
-        after = evaluation_run(cases, trigger=RunTrigger.REGRESSION, label=f"after: {target}", judge=False)
+    after = evaluation_run(
+        cases, trigger=RunTrigger.REGRESSION, label=f"after: {target}", judge=False, inside=candidate
+    )
     verdict = compare(before, after)
     return RegressionCheck.objects.create(
         action=action,
@@ -140,3 +143,46 @@ def prompt_activate_checked(
         user=user,
         override_reason=override_reason,
     )
+
+
+class _Discard(Exception):
+    """Rolls back the transaction that held a change only to evaluate it."""
+
+
+@contextlib.contextmanager
+def change_published_aside(change: Any) -> Iterator[None]:
+    """The change request as if published now, for this thread only: its FAQ versions written in a transaction
+    that is rolled back afterwards (with the index updates it queued), and searched through an index built aside
+    in memory with the changed FAQs re-embedded. Nothing of it remains."""
+    from changeflow.services import change_write_versions
+    from faq.retrieval.index import snapshot_override, snapshot_with_faqs
+
+    try:
+        with transaction.atomic():
+            written = change_write_versions(change)
+            with snapshot_override(snapshot_with_faqs(written)):
+                yield
+            raise _Discard
+    except _Discard:
+        pass
+
+
+def change_approve_checked(
+    change: Any, *, user: Any, comment: str = "", override_reason: str = ""
+) -> RegressionCheck | None:
+    """Approve a change request (publishing it now or on its effective date) if the golden set does not get worse
+    with its texts, or with a recorded override. Only a change a reviewer may approve is evaluated."""
+    from changeflow.models import ChangeStatus
+    from changeflow.services import can_review, change_approve
+
+    check = None
+    if change.status == ChangeStatus.SUBMITTED and can_review(user, change):
+        check = regression_check(
+            action=RegressionCheck.Action.PUBLISH,
+            target=f"change request #{change.pk}",
+            candidate=change_published_aside(change),
+            user=user,
+        )
+        _guard(check, override_reason=override_reason, user=user)
+    change_approve(change=change, user=user, comment=comment)
+    return check

@@ -112,6 +112,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "chatbot.context_processors.town",
+                "chatbot.context_processors.open_incidents",
             ],
         },
     },
@@ -209,6 +210,9 @@ RATE_LIMIT_TRUST_PROXY = env.bool("RATE_LIMIT_TRUST_PROXY", default=False)
 RATE_LIMIT_PROXY_COUNT = env.int("RATE_LIMIT_PROXY_COUNT", default=0)
 if RATE_LIMIT_PROXY_COUNT < 0:
     raise ImproperlyConfigured("RATE_LIMIT_PROXY_COUNT must be 0 or more")
+# GET /metrics (Prometheus): with a token, only `Authorization: Bearer <token>` is served; without one, only
+# requests made on this machine (a loopback address, not forwarded by a reverse proxy).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 CORS_ALLOWED_ORIGINS = CHAT_ALLOWED_ORIGINS
 CORS_URLS_REGEX = r"^/api/v1/(chat|feedback)$"
 CORS_ALLOW_HEADERS = ["content-type", "idempotency-key", "x-chat-client", "accept-language"]
@@ -310,3 +314,25 @@ LOGGING = {
 # is blocked when the wrong-answer rate rises, or the resolved share falls, by more than these amounts.
 REGRESSION_MAX_WRONG_RATE_RISE = env.float("REGRESSION_MAX_WRONG_RATE_RISE", default=0.02)
 REGRESSION_MAX_RESOLVED_DROP = env.float("REGRESSION_MAX_RESOLVED_DROP", default=0.02)
+
+# Monitors (every 5 minutes) and the canary (golden questions through the whole pipeline, every 15 minutes).
+# A monitor opens an incident when its last MONITOR_SUSTAINED_CHECKS readings are all breaches, so that one
+# blip opens none. Rates are compared with the previous MONITOR_BASELINE_DAYS and need enough turns to count.
+MONITOR_SUSTAINED_CHECKS = env.int("MONITOR_SUSTAINED_CHECKS", default=2)
+MONITOR_WINDOW_MINUTES = env.int("MONITOR_WINDOW_MINUTES", default=60)
+MONITOR_BASELINE_DAYS = env.int("MONITOR_BASELINE_DAYS", default=7)
+MONITOR_MIN_TURNS = env.int("MONITOR_MIN_TURNS", default=20)
+MONITOR_ANSWER_RATE_DROP = env.float("MONITOR_ANSWER_RATE_DROP", default=0.15)
+MONITOR_HANDOFF_RISE = env.float("MONITOR_HANDOFF_RISE", default=0.15)
+MONITOR_FEEDBACK_HOURS = env.int("MONITOR_FEEDBACK_HOURS", default=24)
+MONITOR_MIN_FEEDBACK = env.int("MONITOR_MIN_FEEDBACK", default=10)
+MONITOR_NOT_HELPFUL_RISE = env.float("MONITOR_NOT_HELPFUL_RISE", default=0.20)
+MONITOR_LATENCY_MINUTES = env.int("MONITOR_LATENCY_MINUTES", default=15)
+MONITOR_LATENCY_P95_MS = env.float("MONITOR_LATENCY_P95_MS", default=2000.0)
+MONITOR_MIN_LATENCY_TURNS = env.int("MONITOR_MIN_LATENCY_TURNS", default=10)
+MONITOR_LLM_ERROR_RATE = env.float("MONITOR_LLM_ERROR_RATE", default=0.20)
+MONITOR_MIN_LLM_TURNS = env.int("MONITOR_MIN_LLM_TURNS", default=5)
+MONITOR_INDEX_GRACE_MINUTES = env.int("MONITOR_INDEX_GRACE_MINUTES", default=10)
+CANARY_CASES = env.int("CANARY_CASES", default=5)
+# Who is e-mailed when an incident opens, besides superusers and staff allowed to change incidents.
+INCIDENT_EMAILS = env.list("INCIDENT_EMAILS", default=[])

@@ -16,3 +16,21 @@ def evaluate_golden(trigger: str = RunTrigger.NIGHTLY) -> str:
     if run is None:
         return "the golden set has no cases in use"
     return f"evaluation run {run.pk}: {run.metrics.get('n')} cases, resolved {run.metrics.get('resolved')}"
+
+
+def run_monitors() -> str:
+    """One reading of every monitor over the turn log and the index (every 5 minutes)."""
+    from chatbot.monitoring import run_monitors as run
+
+    checks = run()
+    return ", ".join(f"{check.monitor}: {'breached' if check.breached else 'ok'}" for check in checks)
+
+
+def run_canary() -> str:
+    """The canary questions through the whole pipeline (every 15 minutes)."""
+    from chatbot.monitoring import run_canary as run
+
+    check = run()
+    if check is None:
+        return "the golden set has no cases in use"
+    return f"canary: {'breached' if check.breached else 'ok'}"

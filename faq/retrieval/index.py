@@ -7,14 +7,17 @@ revision changes, so a change made by one process (an admin edit, an
 import) is seen by all others at their next question.
 """
 
+import contextlib
+import datetime
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from django.conf import settings
 from django.db import transaction
 from django.db.models import BooleanField, Count, ExpressionWrapper, F, Max
@@ -24,12 +27,21 @@ from faq import selectors
 from faq.models import Faq, FaqStatus, IndexedDocument, IndexGeneration, IndexStatus
 from faq.retrieval import vectorstore
 from faq.retrieval.encoders import Encoder, configured_encoders
-from faq.retrieval.engine import Document, DocumentTokens, Snapshot, build_snapshot, work_units
+from faq.retrieval.engine import (
+    DenseView,
+    Document,
+    DocumentTokens,
+    Snapshot,
+    build_snapshot,
+    encode_views,
+    work_units,
+)
 from faq.retrieval.ranker import Candidate, Ranker, rank
 
 logger = logging.getLogger(__name__)
 _lock = threading.Lock()
 _cache: dict[str, object] = {}
+_override = threading.local()
 
 
 @dataclass
@@ -264,6 +276,9 @@ def current_snapshot() -> tuple[Snapshot, int | None]:
     residents still get answers. If a rebuild in another process switches
     generations while this one loads, it loads again.
     """
+    override: Snapshot | None = getattr(_override, "snapshot", None)
+    if override is not None:
+        return override, None
     for _attempt in range(3):
         key = _snapshot_key()
         generation_id = int(key[1]) if key[0] == "generation" else None  # type: ignore[call-overload]
@@ -279,6 +294,79 @@ def current_snapshot() -> tuple[Snapshot, int | None]:
             _cache["snapshot"] = (key, snapshot)
         return snapshot, generation_id
     return snapshot, generation_id
+
+
+@contextlib.contextmanager
+def snapshot_override(snapshot: Snapshot) -> Iterator[None]:
+    """Search this snapshot instead of the live index, in this thread only (checking a change before it is made)."""
+    previous = getattr(_override, "snapshot", None)
+    _override.snapshot = snapshot
+    try:
+        yield
+    finally:
+        _override.snapshot = previous
+
+
+def snapshot_with_faqs(faq_ids: Iterable[int]) -> Snapshot:
+    """The live index with these FAQs taken again from the database, built aside in memory: published ones
+    re-tokenised and re-embedded (only they are encoded), the others left out. Nothing is stored; the live
+    index is unchanged. Used inside a transaction that holds a change not yet committed."""
+    base, _generation = current_snapshot()
+    changed = set(faq_ids)
+    kept = [index for index, document in enumerate(base.documents) if document.faq_id not in changed]
+    renumber = np.full(len(base.documents) + 1, -1, dtype=np.int64)
+    renumber[kept] = np.arange(len(kept))
+    fresh = [document_of(faq) for faq in Faq.objects.filter(pk__in=changed, status=FaqStatus.PUBLISHED).order_by("pk")]
+    documents = [base.documents[index] for index in kept] + fresh
+    tokens = [base.tokens[index] for index in kept] + [DocumentTokens.of(document) for document in fresh]
+    dense: dict[str, DenseView] = {}
+    for encoder in base.encoders.values():
+        added = encode_views(fresh, encoder) if fresh else {}
+        for name, view in base.dense.items():
+            if not name.startswith(encoder.name + ":"):
+                continue
+            rows = renumber[view.rows] if len(view.rows) else view.rows
+            keep = rows >= 0
+            vectors, rows = view.vectors[keep], rows[keep]
+            if name in added and len(added[name].rows):
+                vectors = np.vstack([vectors, added[name].vectors]) if len(vectors) else added[name].vectors
+                rows = np.concatenate([rows, added[name].rows + len(kept)])
+            dense[name] = DenseView(vectors, rows)
+    snapshot = Snapshot(documents, tokens, dense, dict(base.encoders))
+    snapshot.warnings = list(base.warnings)
+    return snapshot
+
+
+def index_lag(*, changed_before: datetime.datetime | None = None) -> tuple[list[int], list[int]]:
+    """What the active index does not match: published FAQs it lacks or holds with older texts (every published
+    FAQ when no index is active), and FAQs no longer published that it still holds. With `changed_before`, only
+    FAQs last changed before then count (a change is indexed right after it commits).
+
+    The index keeps, per FAQ, the version it was built from; that entry is current when the version's question,
+    alternate questions and answer are the FAQ's texts now. Comparing texts rather than version numbers leaves
+    out versions that change nothing indexed (a review date confirmed)."""
+    from django.db.models import Exists, OuterRef
+
+    published = Faq.objects.filter(status=FaqStatus.PUBLISHED)
+    withdrawn_base = Faq.objects.exclude(status=FaqStatus.PUBLISHED)
+    if changed_before is not None:
+        published = published.filter(updated_at__lt=changed_before)
+        withdrawn_base = withdrawn_base.filter(updated_at__lt=changed_before)
+    generation = IndexGeneration.objects.filter(status=IndexStatus.ACTIVE).first()
+    if generation is None:
+        return sorted(published.values_list("pk", flat=True)), []
+    same_texts = Faq.history.model.objects.filter(
+        history_id=OuterRef("faq_version"),
+        id=OuterRef(OuterRef("pk")),
+        question=OuterRef(OuterRef("question")),
+        answer=OuterRef(OuterRef("answer")),
+        alternate_questions=OuterRef(OuterRef("alternate_questions")),
+    )
+    current = IndexedDocument.objects.filter(generation=generation, faq=OuterRef("pk")).filter(Exists(same_texts))
+    stale = sorted(published.exclude(Exists(current)).values_list("pk", flat=True))
+    held = IndexedDocument.objects.filter(generation=generation, faq=OuterRef("pk"))
+    unpublished = sorted(withdrawn_base.filter(Exists(held)).values_list("pk", flat=True))
+    return stale, unpublished
 
 
 def forget_loaded_index() -> None:

@@ -64,6 +64,7 @@ Outcomes = Mapping[str, Expected]
 # ---------------------------------------------------------------- policies (labels for the report)
 
 PUBLIC = "public"  # the same answer for everyone
+MONITOR = "monitor"  # for monitors, not users: a bearer token (METRICS_TOKEN) or this machine, never a login
 API = "api"  # the public JSON API: the same answer for everyone, never a login page
 LOGIN_ANY_STAFF = "login"  # any staff user; others go to the login page
 STAFF_VIEW = "staff-view"  # staff with the model's view permission
@@ -173,6 +174,10 @@ ADMIN_MODELS: dict[str, ModelPolicy] = {
     "chatbot.goldencase": ModelPolicy(REVIEWER_ONLY, FAQ_ADMINS, FAQ_ADMINS, FAQ_ADMINS, note="the golden set"),
     "chatbot.evaluationrun": ModelPolicy(REVIEWER_ONLY, FAQ_ADMINS, NO_ROLE, NO_ROLE, note="runs are records"),
     "chatbot.regressioncheck": ModelPolicy(REVIEWER_ONLY, FAQ_ADMINS, NO_ROLE, NO_ROLE, note="checks are records"),
+    "chatbot.incident": ModelPolicy(
+        REVIEWER_ONLY, FAQ_ADMINS, NO_ROLE, NO_ROLE, note="opened by the monitors; staff triage and close, never delete"
+    ),
+    "chatbot.monitorcheck": ModelPolicy(REVIEWER_ONLY, FAQ_ADMINS, NO_ROLE, NO_ROLE, note="readings are records"),
     "analytics.monthlyaggregate": ModelPolicy(STAFF_VIEW, FAQ_READERS, NO_ROLE, NO_ROLE, note="the dashboard"),
     "analytics.gapaction": ModelPolicy(REVIEWER_ONLY, FAQ_ADMINS, NO_ROLE, NO_ROLE),
     "changeflow.departmentmember": ModelPolicy(REVIEWER_ONLY, FAQ_ADMINS, FAQ_ADMINS, FAQ_ADMINS),
@@ -252,6 +257,14 @@ SITE_RULES: dict[str, Rule] = {
     ),
     "healthz": rule(PUBLIC, same_for_all(OK)),
     "readyz": rule(PUBLIC, same_for_all(OK)),
+    "metrics": rule(
+        MONITOR,
+        same_for_all(OK),
+        "Prometheus's figures: with METRICS_TOKEN set only its bearer token opens them, without it only this "
+        "machine (a loopback address no proxy forwarded). The matrix's client comes from 127.0.0.1 with no token "
+        "set, so every role gets them, and a session never changes that: a superuser from another address is "
+        "refused too (tests/chatbot/test_metrics.py)",
+    ),
     "set_language": rule(PUBLIC, same_for_all(REDIRECT)),
     "api-schema": rule(API, same_for_all(OK)),
     "api-chat": rule(API, same_for_all(NOT_ALLOWED), "POST only"),

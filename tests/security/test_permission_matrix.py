@@ -49,7 +49,9 @@ from chatbot.models import (
     Feedback,
     GateConfig,
     GoldenCase,
+    Incident,
     LlmSwitch,
+    MonitorCheck,
     Outcome,
     PromptVersion,
     RegressionCheck,
@@ -304,6 +306,12 @@ def build_world() -> World:
     regression = RegressionCheck.objects.create(
         action="gate", target="gate version 0", baseline=evaluation, candidate=evaluation, passed=True
     )
+    incident = Incident.objects.create(
+        monitor="canary", title="カナリア: 2 of 5", symptom="quality", suspected_cause="index"
+    )
+    reading = MonitorCheck.objects.create(
+        monitor="canary", breached=True, value=2.0, message="2 of 5", incident=incident
+    )
 
     turn = Turn.objects.create(
         idempotency_key=f"api:pm-{uuid.uuid4().hex}",
@@ -392,6 +400,8 @@ def build_world() -> World:
         "chatbot.goldencase": {R.DEFAULT: golden},
         "chatbot.evaluationrun": {R.DEFAULT: evaluation},
         "chatbot.regressioncheck": {R.DEFAULT: regression},
+        "chatbot.incident": {R.DEFAULT: incident},
+        "chatbot.monitorcheck": {R.DEFAULT: reading},
         "analytics.monthlyaggregate": {R.DEFAULT: aggregate},
         "analytics.gapaction": {R.DEFAULT: gap_action},
         "changeflow.departmentmember": {R.DEFAULT: member},

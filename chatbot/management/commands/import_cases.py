@@ -4,6 +4,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from chatbot.golden import GoldenSetError, cases_import
+from chatbot.models import GoldenCase
 
 
 class Command(BaseCommand):
@@ -17,8 +18,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--tag", action="append", default=[], metavar="TAG", help="Add this tag to every imported case."
         )
+        parser.add_argument(
+            "--if-empty", action="store_true", help="Do nothing if the golden set has cases already (make run)."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["if_empty"] and GoldenCase.objects.exists():
+            self.stdout.write("the golden set has cases; nothing to do")
+            return
         try:
             counts = cases_import(options["files"], tags=options["tag"])
         except GoldenSetError as exc:
