@@ -16,7 +16,7 @@ from changeflow.diff import side_by_side
 from changeflow.forms import KINDS, ChangeRequestForm, ReviewForm, apply_errors, item_drafts
 from changeflow.models import ChangeKind, ChangeRequest, ChangeStatus
 from chatbot.models import RegressionCheck
-from chatbot.regression import RegressionBlocked, change_approve_checked
+from chatbot.regression import RegressionBlocked, change_approve_checked, passed_message
 from faq.models import Faq
 
 
@@ -31,16 +31,7 @@ def _report_check(request: HttpRequest, check: RegressionCheck | None) -> None:
     if check.override_reason:
         messages.warning(request, _("Answers got worse with this change; approved with the recorded reason."))
         return
-    messages.info(
-        request,
-        _("Regression check passed: resolved %(before)s -> %(after)s, wrong answers %(wrong_before)s -> %(wrong)s.")
-        % {
-            "before": check.baseline.metrics.get("resolved"),
-            "after": check.candidate.metrics.get("resolved"),
-            "wrong_before": check.baseline.metrics.get("wrong_answer_rate"),
-            "wrong": check.candidate.metrics.get("wrong_answer_rate"),
-        },
-    )
+    messages.info(request, passed_message(check))
 
 
 @staff_member_required

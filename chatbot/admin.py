@@ -29,7 +29,7 @@ from chatbot.models import (
     RunTrigger,
     Turn,
 )
-from chatbot.regression import RegressionBlocked, gate_activate_checked, prompt_activate_checked
+from chatbot.regression import RegressionBlocked, gate_activate_checked, passed_message, prompt_activate_checked
 from faq.admin import ReadOnlyAdmin
 
 
@@ -42,17 +42,7 @@ def _report_check(model_admin: admin.ModelAdmin, request: HttpRequest, check: Re
     elif check.override_reason:
         model_admin.message_user(request, _("Answers got worse; activated with the recorded reason."), messages.WARNING)
     else:
-        model_admin.message_user(
-            request,
-            _("Regression check passed: resolved %(before)s -> %(after)s, wrong answers %(wrong_before)s -> %(wrong)s.")
-            % {
-                "before": check.baseline.metrics.get("resolved"),
-                "after": check.candidate.metrics.get("resolved"),
-                "wrong_before": check.baseline.metrics.get("wrong_answer_rate"),
-                "wrong": check.candidate.metrics.get("wrong_answer_rate"),
-            },
-            messages.SUCCESS,
-        )
+        model_admin.message_user(request, passed_message(check), messages.SUCCESS)
 
 
 def regression_blocked_page(

@@ -140,23 +140,23 @@ def cases_import(paths: list[Path], *, tags: Iterable[str] = (), user: Any = Non
     return counts
 
 
+def _case_of(golden: GoldenCase) -> Case:
+    """A golden case as the evaluation takes it (its right FAQs named as case files name them)."""
+    return Case(
+        case_id=golden.case_id,
+        query=golden.query,
+        relevant={faq_key(faq) for faq in golden.relevant_faqs.all()},
+        answerable=golden.answerable,
+        lang=golden.lang,
+        tags=list(golden.tags or []),
+    )
+
+
 def golden_cases(tags: Iterable[str] = ()) -> list[Case]:
     """The golden set's cases in use (those with every tag given), as the evaluation takes them."""
     wanted = set(tags)
-    cases = []
-    for golden in GoldenCase.objects.filter(active=True).prefetch_related("relevant_faqs").order_by("case_id"):
-        if wanted - set(golden.tags or []):
-            continue
-        cases.append(
-            Case(
-                case_id=golden.case_id,
-                query=golden.query,
-                relevant={faq_key(faq) for faq in golden.relevant_faqs.all()},
-                answerable=golden.answerable,
-                lang=golden.lang,
-            )
-        )
-    return cases
+    chosen = GoldenCase.objects.filter(active=True).prefetch_related("relevant_faqs").order_by("case_id")
+    return [_case_of(golden) for golden in chosen if not wanted - set(golden.tags or [])]
 
 
 def cases_export(tags: Iterable[str] = ()) -> str:
@@ -187,22 +187,10 @@ def labelled_turn_cases(months: int) -> list[Case]:
     from django.utils import timezone
 
     cutoff = timezone.now() - datetime.timedelta(days=round(30.44 * months))
-    cases = []
     chosen = (
         GoldenCase.objects.filter(active=True, source=CaseSource.TURN)
         .filter(Q(turn__created_at__gte=cutoff) | Q(turn=None, created_at__gte=cutoff))
         .prefetch_related("relevant_faqs")
         .order_by("case_id")
     )
-    for golden in chosen:
-        cases.append(
-            Case(
-                case_id=golden.case_id,
-                query=golden.query,
-                relevant={faq_key(faq) for faq in golden.relevant_faqs.all()},
-                answerable=golden.answerable,
-                lang=golden.lang,
-                tags=list(golden.tags or []),
-            )
-        )
-    return cases
+    return [_case_of(golden) for golden in chosen]

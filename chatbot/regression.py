@@ -16,6 +16,20 @@ from chatbot.golden import golden_cases
 from chatbot.models import EvaluationRun, GateConfig, PromptVersion, RegressionCheck, RunTrigger
 
 
+def passed_message(check: RegressionCheck) -> str:
+    """What a passed check found, for the person who made the change."""
+    from django.utils.translation import gettext
+
+    return gettext(
+        "Regression check passed: resolved %(before)s -> %(after)s, wrong answers %(wrong_before)s -> %(wrong)s."
+    ) % {
+        "before": check.baseline.metrics.get("resolved"),
+        "after": check.candidate.metrics.get("resolved"),
+        "wrong_before": check.baseline.metrics.get("wrong_answer_rate"),
+        "wrong": check.candidate.metrics.get("wrong_answer_rate"),
+    }
+
+
 class RegressionBlocked(Exception):
     """The change makes answers worse; `check` has the figures and the cases."""
 
