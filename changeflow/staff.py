@@ -12,6 +12,7 @@ from faq.services import staff_permission_codenames
 
 FAQ_ADMIN_GROUP = "FAQ管理者"
 DEPARTMENT_EDITOR_GROUP = "部署編集者"
+DEMO_EMAIL_DOMAIN = "b-town.example"
 
 
 @dataclass
@@ -112,10 +113,12 @@ def demo_accounts_ensure() -> list[DemoAccount]:
             accounts.append(DemoAccount(username, None, role))
             continue
         password = secrets.token_urlsafe(12)
+        # The sample town's fictional domain: notices (change requests, incidents) show on the console in `make run`.
+        email = f"{username}@{DEMO_EMAIL_DOMAIN}"
         if superuser:
-            user = user_model.objects.create_superuser(username=username, password=password, email="")
+            user = user_model.objects.create_superuser(username=username, password=password, email=email)
         else:
-            user = user_model.objects.create_user(username=username, password=password, is_staff=True)
+            user = user_model.objects.create_user(username=username, password=password, email=email, is_staff=True)
             user.groups.add(groups[role])
         if department_code:
             department = Department.objects.filter(code=department_code).first()

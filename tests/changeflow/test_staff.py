@@ -105,3 +105,18 @@ def test_demo_accounts_ensure_leaves_existing_account_untouched():
     assert accounts["admin"] is None
     assert accounts["faq_staff"]
     assert not get_user_model().objects.get(username="admin").is_superuser
+
+
+def test_demo_accounts_have_addresses_of_the_sample_towns_domain_so_notices_reach_them():
+    from chatbot.monitoring import incident_recipients
+
+    setup_demo_staff()
+
+    emails = dict(get_user_model().objects.values_list("username", "email"))
+    assert emails == {
+        "admin": "admin@b-town.example",
+        "faq_staff": "faq_staff@b-town.example",
+        "kankyo_editor": "kankyo_editor@b-town.example",
+    }
+    # The superuser and FAQ管理者 (who may change incidents) are e-mailed when an incident opens; editors are not.
+    assert incident_recipients() == ["admin@b-town.example", "faq_staff@b-town.example"]
