@@ -269,7 +269,8 @@ def index_reading() -> Reading:
 def canary_cases() -> list[Any]:
     """The golden cases tagged "canary"; else CANARY_CASES cases spread over those the last evaluation of the whole
     golden set handled right (a canary watches for change: a case that already went wrong would only cry wolf).
-    With no such evaluation yet, one is run and stored first."""
+    Evaluations taken while a canary incident was open are passed over. With no such evaluation yet, one is run
+    and stored first (a fault already present then goes unnoticed by the canary)."""
     from chatbot.evalruns import golden_run
     from chatbot.golden import golden_cases
 
@@ -280,10 +281,25 @@ def canary_cases() -> list[Any]:
     if not every:
         return []
     runs = EvaluationRun.objects.filter(status=RunStatus.COMPLETED, cases_label="golden set").order_by("-started_at")
-    run = next((run for run in runs[:20] if not run.tags), None) or golden_run(trigger=RunTrigger.CANARY)
+    usable = (run for run in runs[:20] if not run.tags and not _during_canary_incident(run.started_at))
+    run = next(usable, None) or golden_run(trigger=RunTrigger.CANARY)
     good = [every[item["id"]] for item in (run.results if run else []) if item.get("right") and item["id"] in every]
     step = max(1, len(good) // max(1, settings.CANARY_CASES))
     return good[::step][: settings.CANARY_CASES]
+
+
+def _during_canary_incident(moment: datetime.datetime) -> bool:
+    """Whether a canary incident was open and not yet back to normal then: an evaluation taken during an outage
+    would pick cases that pass even while the fault lasts."""
+    return (
+        Incident.objects.filter(monitor=Monitor.CANARY, opened_at__lte=moment)
+        .filter(
+            Q(recovered_at__gte=moment)
+            | Q(recovered_at__isnull=True, closed_at__gte=moment)
+            | Q(recovered_at__isnull=True, closed_at__isnull=True)
+        )
+        .exists()
+    )
 
 
 def canary_reading() -> Reading | None:

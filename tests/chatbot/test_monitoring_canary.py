@@ -262,3 +262,37 @@ def test_without_golden_cases_the_canary_is_skipped(town: dict[str, Faq]) -> Non
     assert run_canary() is None
     assert MonitorCheck.objects.count() == 0
     assert EvaluationRun.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_an_evaluation_taken_during_a_canary_incident_is_not_used_to_choose_the_cases(
+    indexed_town: dict[str, Faq], settings: SettingsWrapper
+) -> None:
+    settings.CANARY_CASES = 10
+    golden_set(indexed_town, keys=("R-001", "R-003"))
+    before = EvaluationRun.objects.create(
+        trigger=RunTrigger.NIGHTLY,
+        cases_label="golden set",
+        status=RunStatus.COMPLETED,
+        results=[{"id": case.case_id, "right": True} for case in GoldenCase.objects.all()],
+    )
+    EvaluationRun.objects.filter(pk=before.pk).update(started_at=timezone.now() - datetime.timedelta(days=2))
+    incident = Incident.objects.create(
+        monitor=Monitor.CANARY, title="t", symptom=Symptom.QUALITY, suspected_cause=SuspectedCause.INDEX
+    )
+    Incident.objects.filter(pk=incident.pk).update(opened_at=timezone.now() - datetime.timedelta(days=1))
+    # Taken during the outage: only the first case went right then.
+    first = GoldenCase.objects.order_by("case_id").first()
+    assert first is not None
+    EvaluationRun.objects.create(
+        trigger=RunTrigger.NIGHTLY,
+        cases_label="golden set",
+        status=RunStatus.COMPLETED,
+        results=[{"id": first.case_id, "right": True}],
+    )
+
+    assert len(canary_cases()) == GoldenCase.objects.count()
+
+    # Once the incident is back to normal (before that run was taken), the later run counts again.
+    Incident.objects.filter(pk=incident.pk).update(recovered_at=timezone.now() - datetime.timedelta(hours=1))
+    assert [case.case_id for case in canary_cases()] == [first.case_id]
