@@ -1,14 +1,21 @@
 """The chat domain's records: every turn, and the versions of the confidence gate."""
 
+import datetime
 import uuid
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from faq.models import Department, Faq
+
+
+def _local(moment: datetime.datetime | None) -> str:
+    """A record's time as staff read it (the town's time zone); blank before it is saved."""
+    return f"{timezone.localtime(moment):%Y-%m-%d %H:%M}" if moment else ""
 
 
 class Outcome(models.TextChoices):
@@ -190,7 +197,7 @@ class Turn(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.outcome}"
+        return f"{_local(self.created_at)} {self.outcome}"
 
 
 class Feedback(models.Model):
@@ -299,7 +306,7 @@ class EvaluationRun(models.Model):
         ordering = ["-started_at"]
 
     def __str__(self) -> str:
-        return f"{self.started_at:%Y-%m-%d %H:%M} {self.cases_label}"
+        return f"{_local(self.started_at)} {self.cases_label}"
 
 
 class RegressionCheck(models.Model):
@@ -338,7 +345,7 @@ class RegressionCheck(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.target}: {'passed' if self.passed else 'failed'}"
+        return f"{_local(self.created_at)} {self.target}: {'passed' if self.passed else 'failed'}"
 
 
 class Monitor(models.TextChoices):
@@ -444,7 +451,7 @@ class IncidentEvent(models.Model):
         ordering = ["at", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.get_kind_display()}"
+        return f"{_local(self.at)} {self.get_kind_display()}"
 
 
 class MonitorCheck(models.Model):
@@ -468,4 +475,4 @@ class MonitorCheck(models.Model):
         indexes = [models.Index(fields=["monitor", "-checked_at"], name="chatbot_monitor_latest")]
 
     def __str__(self) -> str:
-        return f"{self.checked_at:%Y-%m-%d %H:%M} {self.get_monitor_display()}: {self.message}"
+        return f"{_local(self.checked_at)} {self.get_monitor_display()}: {self.message}"

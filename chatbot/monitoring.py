@@ -417,7 +417,7 @@ def _open(monitor: str, reading: Reading, check: MonitorCheck) -> Incident:
     label = _in("ja", lambda: str(Monitor(monitor).label))
     incident = Incident.objects.create(
         monitor=monitor,
-        title=f"{label}: {check.message}"[:300],
+        title=(check.message if check.message.startswith(label) else f"{label}: {check.message}")[:300],
         symptom=reading.symptom,
         suspected_cause=reading.cause,
         last_breach_at=timezone.now(),

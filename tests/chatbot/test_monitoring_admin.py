@@ -252,3 +252,15 @@ def test_the_readings_list_renders(superuser_client: Client) -> None:
     detail = superuser_client.get(reverse("admin:chatbot_monitorcheck_change", args=[check.pk]))
     assert detail.status_code == 200
     assert reverse("admin:chatbot_monitorcheck_add") not in html
+
+
+@pytest.mark.django_db
+def test_records_name_their_time_in_the_towns_time_zone() -> None:
+    incident = Incident.objects.create(monitor="canary", title="t", symptom="quality", suspected_cause="index")
+    event = IncidentEvent.objects.create(incident=incident, kind="opened")
+    IncidentEvent.objects.filter(pk=event.pk).update(at=datetime.datetime(2026, 11, 22, 13, 52, tzinfo=datetime.UTC))
+    event.refresh_from_db()
+
+    # The admin's timeline lists events by this name: 22:52 in Asia/Tokyo, not 13:52 UTC.
+    assert str(event).startswith("2026-11-22 22:52 ")
+    assert str(MonitorCheck(monitor="canary", breached=True, message="m")).endswith("m")

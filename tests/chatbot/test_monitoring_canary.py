@@ -296,3 +296,19 @@ def test_an_evaluation_taken_during_a_canary_incident_is_not_used_to_choose_the_
     # Once the incident is back to normal (before that run was taken), the later run counts again.
     Incident.objects.filter(pk=incident.pk).update(recovered_at=timezone.now() - datetime.timedelta(hours=1))
     assert [case.case_id for case in canary_cases()] == [first.case_id]
+
+
+@pytest.mark.django_db
+def test_a_canary_incident_is_titled_by_its_reading_without_repeating_the_monitor(
+    indexed_town: dict[str, Faq],
+) -> None:
+    golden_set(indexed_town)
+    canary()
+    drop_vectors()
+    canary()
+    check = canary()
+
+    incident = Incident.objects.get(monitor=Monitor.CANARY)
+    assert check.message.startswith("カナリア質問 ")
+    assert check.incident == incident
+    assert incident.title == check.message
