@@ -787,12 +787,19 @@ def _detect_addresses(scan: _Scan) -> None:
     scan.mark_all(found)
 
 
+_KANA_CHAR = re.compile(f"[{_HIRA}{_KATA}]")
+
+
 def _name_is_plausible(name: str, honorific: str, before: str) -> bool:
     core = unicodedata.normalize("NFKC", name.replace(" ", ""))
     name = unicodedata.normalize("NFKC", name)
     if not core or (before != "" and before in "おご御") or core[0] == "御":
         return False
     if core in _NAME_EXACT_STOPS or core.endswith(_NAME_SUFFIX_STOPS):
+        return False
+    # A shop: 「ラーメン屋さん」, 「うどん屋さん」 (the name found is 屋 alone). Surnames ending in 屋
+    # (土屋, 守屋) are written in kanji only.
+    if core == "屋" or (core.endswith("屋") and _KANA_CHAR.search(core[:-1])):
         return False
     last = name.split(" ")[-1] if " " in name else None
     hira_tail = re.search(f"{_H}+$", core)
