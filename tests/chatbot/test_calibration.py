@@ -8,7 +8,16 @@ from typing import Any
 import numpy as np
 import pytest
 
-from chatbot.calibration import Case, Observed, calibrate, cases_read, cases_split, measures, outcomes
+from chatbot.calibration import (
+    Case,
+    Observed,
+    calibrate,
+    cases_read,
+    cases_split,
+    limits_with_margin,
+    measures,
+    outcomes,
+)
 from chatbot.gate import FEATURES, decide, probabilities
 from faq.retrieval.ranker import Candidate
 
@@ -78,7 +87,7 @@ def best_resolved(rows: list[Observed], target: float, max_clarify: float = 0.30
 def test_calibrate_on_separable_cases_finds_the_known_best_gate() -> None:
     rows = separable_set()
 
-    parameters, table = calibrate(rows, target_wrong_rate=0.05, folds=0)
+    parameters, table = calibrate(rows, margin=0, target_wrong_rate=0.05, folds=0)
 
     m = measured(rows, parameters)
     assert m["wrong_answer_rate"] == 0.0
@@ -105,7 +114,7 @@ def test_calibrate_on_separable_cases_finds_the_known_best_gate() -> None:
 def test_calibrate_with_confident_mistakes_respects_the_target_and_resolves_the_most(target: float) -> None:
     rows = with_confident_mistakes()
 
-    parameters, _table = calibrate(rows, target_wrong_rate=target, folds=0)
+    parameters, _table = calibrate(rows, margin=0, target_wrong_rate=target, folds=0)
 
     m = measured(rows, parameters)
     assert m["wrong_answer_rate"] <= target
@@ -117,8 +126,8 @@ def test_calibrate_with_confident_mistakes_respects_the_target_and_resolves_the_
 def test_looser_target_answers_more() -> None:
     rows = with_confident_mistakes()
 
-    strict = measured(rows, calibrate(rows, target_wrong_rate=0.0, folds=0)[0])
-    loose = measured(rows, calibrate(rows, target_wrong_rate=0.1, folds=0)[0])
+    strict = measured(rows, calibrate(rows, margin=0, target_wrong_rate=0.0, folds=0)[0])
+    loose = measured(rows, calibrate(rows, margin=0, target_wrong_rate=0.1, folds=0)[0])
 
     assert strict["wrong_answer_rate"] == 0.0
     assert loose["answered"] > strict["answered"]
@@ -133,7 +142,7 @@ def test_limits_on_clarify_and_out_of_scope_are_kept() -> None:
         *(observed(s, top_right=False, choice_right=False, answerable=False) for s in np.linspace(0.40, 0.50, 10)),
     ]
 
-    parameters, _table = calibrate(rows, target_wrong_rate=0.05, min_oos_handoff=0.85, folds=0)
+    parameters, _table = calibrate(rows, margin=0, target_wrong_rate=0.05, min_oos_handoff=0.85, folds=0)
 
     m = measured(rows, parameters)
     assert m["oos_handoff"] >= 0.85
@@ -147,7 +156,7 @@ def test_impossible_target_hands_everything_off() -> None:
     rows = [observed(0.7, top_right=i % 2 == 0, choice_right=i % 2 == 0) for i in range(20)]
     rows += [observed(0.7, top_right=False, choice_right=False, answerable=False) for _ in range(4)]
 
-    parameters, table = calibrate(rows, target_wrong_rate=0.0, folds=0)
+    parameters, table = calibrate(rows, margin=0, target_wrong_rate=0.0, folds=0)
 
     assert parameters["thresholds"]["answer"] == 1.01
     assert parameters["thresholds"]["clarify"] == 1.01
@@ -213,8 +222,8 @@ def test_cross_fitted_thresholds_hold_out_of_fold_and_models_are_the_fold_averag
     """The default: thresholds chosen on out-of-fold probabilities, stored models averaged over the folds."""
     rows = with_confident_mistakes() * 2  # 84 cases: five folds of 16-17
 
-    parameters, table = calibrate(rows, target_wrong_rate=0.05)
-    in_sample, _ = calibrate(rows, target_wrong_rate=0.05, folds=0)
+    parameters, table = calibrate(rows, margin=0, target_wrong_rate=0.05)
+    in_sample, _ = calibrate(rows, margin=0, target_wrong_rate=0.05, folds=0)
 
     chosen = next(r for r in table if r["answer_threshold"] == parameters["thresholds"]["answer"])
     # The table is the out-of-fold estimate the thresholds were chosen on: it meets the limits.
@@ -232,4 +241,59 @@ def test_cross_fitted_thresholds_hold_out_of_fold_and_models_are_the_fold_averag
 def test_too_few_cases_for_folds_fit_once() -> None:
     rows = separable_set()[:8]
 
-    assert calibrate(rows, target_wrong_rate=0.05)[0] == calibrate(rows, target_wrong_rate=0.05, folds=0)[0]
+    assert (
+        calibrate(rows, margin=0, target_wrong_rate=0.05)[0]
+        == calibrate(rows, margin=0, target_wrong_rate=0.05, folds=0)[0]
+    )
+
+
+def test_margin_tightens_the_share_limits_by_standard_errors() -> None:
+    rows = separable_set()  # 40 cases, 10 of them out of scope
+
+    assert limits_with_margin(rows, 0.30, 0.85, 0.0) == (0.30, 0.85)
+    clarify, oos = limits_with_margin(rows, 0.30, 0.85, 1.0)
+    assert clarify == round(0.30 - (0.30 * 0.70 / 40) ** 0.5, 4)  # 0.2275
+    assert oos == round(0.85 + (0.85 * 0.15 / 10) ** 0.5, 4)  # 0.9629
+    assert limits_with_margin(rows, 0.30, 0.85, 5.0) == (0.0, 1.0)
+
+
+def choice_heavy_set() -> list[Observed]:
+    """100 cases where offering choices is the only way to resolve most answerable questions.
+
+    - 10 answered right by the first candidate (0.90-0.99);
+    - 40 whose right FAQ is among the choices, the higher the score the likelier (0.30-0.80);
+    - 20 answerable with no right FAQ among the candidates (0.10-0.30);
+    - 30 out of scope, some of which score like the choice cases (0.00-0.45).
+    """
+    rows = [observed(s, top_right=True, choice_right=True) for s in np.linspace(0.90, 0.99, 10)]
+    rows += [observed(s, top_right=False, choice_right=True) for s in np.linspace(0.30, 0.80, 40)]
+    rows += [observed(s, top_right=False, choice_right=False) for s in np.linspace(0.10, 0.30, 20)]
+    rows += [observed(s, top_right=False, choice_right=False, answerable=False) for s in np.linspace(0.0, 0.45, 30)]
+    return rows
+
+
+def test_margin_keeps_the_chosen_gate_inside_the_limits_and_costs_resolved() -> None:
+    rows = choice_heavy_set()
+
+    exact = measured(rows, calibrate(rows, target_wrong_rate=0.05, margin=0, folds=0)[0])
+    kept = measured(rows, calibrate(rows, target_wrong_rate=0.05, margin=1.0, folds=0)[0])
+    clarify_limit, oos_limit = limits_with_margin(rows, 0.30, 0.85, 1.0)
+
+    # Without a margin the clarify share goes right up to its limit; with one it stays a standard error inside.
+    assert 0.28 <= exact["clarify_share"] <= 0.30
+    assert kept["clarify_share"] <= clarify_limit < 0.28
+    assert kept["oos_handoff"] >= oos_limit > 0.85
+    assert exact["resolved"] == best_resolved(rows, 0.05)
+    # The clarify threshold is searched on 51 quantiles: within one of the 70 answerable cases of the best.
+    assert kept["resolved"] >= best_resolved(rows, 0.05, max_clarify=clarify_limit, min_oos=oos_limit) - 1 / 70 - 1e-4
+    assert kept["resolved"] < exact["resolved"]
+    assert kept["wrong_answer_rate"] <= 0.05
+
+
+def test_default_margin_is_one_standard_error() -> None:
+    rows = choice_heavy_set()
+
+    assert (
+        calibrate(rows, target_wrong_rate=0.05, folds=0)[0]
+        == calibrate(rows, target_wrong_rate=0.05, margin=1.0, folds=0)[0]
+    )

@@ -111,6 +111,14 @@ def test_calibrate_gate_stores_an_active_version_that_turns_use_until_the_old_on
     assert calibrated.kind == "logistic"
     assert calibrated.calibration["n"] == len(CASES)
     assert calibrated.calibration["target_wrong_rate"] == 0.0
+    # The default margin: one standard error inside the clarify and out-of-scope limits, recorded with the version.
+    assert calibrated.calibration["margin"] == 1.0
+    limits = calibrated.calibration["limits_used"]
+    assert limits["clarify_share"] < 0.30
+    assert limits["oos_handoff"] > 0.85
+    assert f"clarify_share <= {limits['clarify_share']:.3f}" in output
+    assert calibrated.calibration["chosen"]["clarify_share"] <= limits["clarify_share"]
+    assert calibrated.calibration["chosen"]["oos_handoff"] >= limits["oos_handoff"]
     assert calibrated.calibration["chosen"]["wrong_answer_rate"] == 0.0
     assert calibrated.calibration["chosen"]["resolved"] > 0.5  # the clear questions are still answered
     assert set(calibrated.parameters["thresholds"]) == {"answer", "clarify", "department"}
@@ -174,6 +182,8 @@ def test_calibrate_gate_bad_case_file_is_a_command_error(tmp_path: Path, builtin
         run("calibrate_gate", "--cases", str(path))
     with pytest.raises(CommandError, match="between 0 and 1"):
         run("calibrate_gate", "--cases", str(path), "--target-wrong-rate", "1.5")
+    with pytest.raises(CommandError, match="--margin must be between 0 and 5"):
+        run("calibrate_gate", "--cases", str(path), "--margin", "-1")
     assert GateConfig.objects.count() == 1
 
 

@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from chatbot.calibration import calibrate, cases_read, cases_split, observe
+from chatbot.calibration import DEFAULT_MARGIN, calibrate, cases_read, cases_split, limits_with_margin, observe
 from chatbot.evaluation import evaluate_cases
 from chatbot.golden import labelled_turn_cases
 from chatbot.models import GateConfig
@@ -43,6 +43,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--split", choices=["all", "odd", "even"], default="all", help="Use every case, or every other line."
         )
+        parser.add_argument(
+            "--margin",
+            type=float,
+            default=DEFAULT_MARGIN,
+            help="Standard errors to keep the clarify and out-of-scope shares inside their limits (0: none).",
+        )
         parser.add_argument("--dry-run", action="store_true", help="Print the table, store nothing.")
         parser.add_argument("--note", default="")
         parser.add_argument(
@@ -62,6 +68,8 @@ class Command(BaseCommand):
         target = options["target_wrong_rate"]
         if not 0.0 <= target <= 1.0:
             raise CommandError("--target-wrong-rate must be between 0 and 1")
+        if not 0.0 <= options["margin"] <= 5.0:
+            raise CommandError("--margin must be between 0 and 5 standard errors")
         if not options["cases"] and not options["from_turns"]:
             raise CommandError("give --cases FILE ... or --from-turns")
         cases = []
@@ -89,6 +97,14 @@ class Command(BaseCommand):
             max_clarify=options["max_clarify"],
             min_oos_handoff=options["min_oos_handoff"],
             folds=options["folds"],
+            margin=options["margin"],
+        )
+        clarify_limit, oos_limit = limits_with_margin(
+            observed, options["max_clarify"], options["min_oos_handoff"], options["margin"]
+        )
+        self.stdout.write(
+            f"limits with a margin of {options['margin']:g} standard errors: "
+            f"clarify_share <= {clarify_limit:.3f}, oos_handoff >= {oos_limit:.3f}, wrong_answer_rate <= {target:.3f}"
         )
         chosen = parameters["thresholds"]
         self.stdout.write("answer_threshold  answered  wrong_answer_rate  clarify_share  resolved  oos_handoff")
@@ -118,6 +134,8 @@ class Command(BaseCommand):
                 "n": len(cases),
                 "target_wrong_rate": target,
                 "max_clarify": options["max_clarify"],
+                "margin": options["margin"],
+                "limits_used": {"clarify_share": clarify_limit, "oos_handoff": oos_limit},
                 "min_oos_handoff": options["min_oos_handoff"],
                 "folds": options["folds"],
                 "chosen": summary,
