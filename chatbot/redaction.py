@@ -31,6 +31,7 @@ Design decisions:
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -149,9 +150,15 @@ def _kanji_digit_runs(match: re.Match[str]) -> str:
     return match.group().translate(_KANJI_DIGIT_TABLE)
 
 
+# A middle dot between digits separates the parts of a number: 03・4567・8901.
+_DIGIT_DOT = re.compile(r"(?<=[0-9])[・･](?=[0-9])")
+
+
 def _choonpu(text: str) -> str:
     if "ー" in text or "ｰ" in text:
-        return _CHOONPU.sub("-", text)
+        text = _CHOONPU.sub("-", text)
+    if "・" in text or "･" in text:
+        text = _DIGIT_DOT.sub("-", text)
     return text
 
 
@@ -180,7 +187,7 @@ _D1 = r"[0-9](?<![0-9]{2})(?<![0-9][-.][0-9])"
 _D1_WIDE = r"[0-9](?<![0-9]{2})(?<![0-9][-. ][0-9])(?<![0-9]  [0-9])"
 _RB_WIDE = r"(?![0-9])(?![-.][0-9])(?![ ]{1,2}[0-9])"
 _UNITS = (  # not a count, an amount or a range: 100-1000円, 2-3日, 1-2か月, 2024-2025年度, 5-10分
-    r"(?![円年月日時分秒人件歳才回枚個冊本部台階号番倍割%点週度名組棟坪㎡㎞㎏箇ヶか〜~])"
+    r"(?![円年月日時分秒人件歳才回枚個冊本部台階号番倍割%点週度名組棟坪㎡㎞㎏箇ヶ〜~])(?!か[月所国年])"
     r"(?![ ]?(?:ページ|kg|km|cm|mm|m(?![a-z])|g(?![a-z])|L(?![a-z])|ml|yen))"
 )
 _KANJI = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々〆ヵヶ"
@@ -391,7 +398,8 @@ _SELF_INTRODUCTION = _compile(r"と申し")
 _NAME_FIELD = _compile(
     r"(?=[氏お名申届契フ])(?:氏名|お名前|名前|名義人?|申請者名|届出人|契約者名|フリガナ)[ ]?(?:は|が|:|=)?[ ]?"
     rf"(?P<name>{_NAME_BODY})"
-    r"(?=[ ]?(?:です|でございます|と申し|と|、|。|,|\.|\n|$|[(])|[ ]+[^\s:]{1,10}[:=])"  # ... or the next field
+    # ... then です, と, で, a comma or full stop, or the next field
+    r"(?=[ ]?(?:です|でございます|と申し|と|で(?![すき])|、|。|,|\.|\n|$|[(])|[ ]+[^\s:]{1,10}[:=])"
 )
 _NAME_EN_TITLE = _compile(
     r"[MD](?<![A-Za-z][MD])(?:(?<=M)(?:rs?|s|iss|x)|(?<=D)r)\.?[ ]+(?P<name>[A-Z][a-z]+(?:[ ]+[A-Z][a-z]+)?)"
@@ -460,7 +468,8 @@ _NAME_SUFFIX_STOPS = (
         "大家 家主 管理人 住人 主人 外国人 日本人 法人 団体 施設 組合 銀行 警察 消防 宅配 配達 近所 両親 "
         "担当 担任 窓口 受付 事務 役場 学生 先生 大工 八百屋 魚屋 本屋 花屋 床屋 酒屋 肉屋 米屋 薬屋 豆腐屋 "
         "電気屋 不動産屋 郵便屋 植木屋 便利屋 寿司屋 蕎麦屋 質屋 問屋 呉服屋 新聞屋 牛乳屋 布団屋 時計屋 "
-        "眼鏡屋 靴屋 鍵屋 パン屋 車 店舗 企業 子供 息子 赤子 双子 里子 養子 王子 女子 男子 親子 保育士 介護士 "
+        "眼鏡屋 靴屋 鍵屋 パン屋 猫 犬 通訳 "
+        "車 店舗 企業 子供 息子 赤子 双子 里子 養子 王子 女子 男子 親子 保育士 介護士 "
         "弁護士 税理士 書士 労士 消防士 栄養士 看護士 療法士 福祉士 建築士 技士 会計士 運転士 飼育士 救命士 調理士 "
         "博士 委員 議員 民生委員 児童委員 保健師 看護師 薬剤師 医師 教師 技師 美容師 理容師 整体師 漁師 庭師 "
         "験生 入生 年生 学生 修生 習生 業生 校生 級生 宿生 塾生 家 協 職 和尚 駐在 番 組 団 隊 局 班 室 部"
@@ -475,6 +484,8 @@ _NAME_SUFFIX_STOPS = (
         "ディーラー ブローカー オフィサー カメラマン ガードマン セールスマン ポリス パトロール ショップ"
     ),
 )
+# A field's value that ends like a verb or adjective is not a name: 「氏名は書かないと」.
+_VERB_ENDINGS = _words("ない なく たい ます ません する した して れる せる かる ける")
 _NAME_SAMA_STOPS = _words("同 模 仕 多 異 有 紋 文 図 左 斯 一 今")
 _NAME_DONO_STOPS = _words("宮 神 沈 湯 拝 本 社 寝 仏 御 貴 殿")
 _NAME_HIRA_STOPS = ("みな", "みんな", "ども", "たち", "おば", "おじ", "ばあ", "じい", "かあ", "とう", "にい", "ねえ")
@@ -482,7 +493,7 @@ _NAME_FIELD_STOPS = frozenset(
     _words(
         "必須 必要 不要 任意 本名 旧姓 通称 何 記入 自署 署名 漢字 変更 同じ 未定 不明 同一 別 一緒 正式 英字 英語 "
         "全角 半角 省略 可能 大丈夫 公開 非公開 誰 本人 代理人 家族 世帯主 会社 法人 カタカナ ローマ字 ひらがな "
-        "フリガナ アルファベット 旧字 外字 通名 記載 手書き 印字 登録 表示 確認"
+        "フリガナ アルファベット 旧字 外字 通名 記載 手書き 印字 登録 表示 確認 フルネーム ニックネーム イニシャル"
     )
 )
 
@@ -840,7 +851,12 @@ def _detect_names(scan: _Scan) -> None:
     for m in _NAME_FIELD.finditer(words):
         name = m.group("name")
         core = name.replace(" ", "")
-        if len(core) >= 2 and core not in _NAME_FIELD_STOPS and _name_is_plausible(name, "", ""):
+        if (
+            len(core) >= 2
+            and core not in _NAME_FIELD_STOPS
+            and not core.endswith(_VERB_ENDINGS)
+            and _name_is_plausible(name, "", "")
+        ):
             found.append(m.span("name"))
     if _EN_HINT.search(words):
         for pattern in (_NAME_EN_TITLE, _NAME_EN_INTRO):
@@ -918,21 +934,53 @@ def redact(text: str) -> Redaction:
 
 _INTRO_FOLLOWERS = ("です", "と申", "と言い", "といい")
 _INTRO_PRECEDERS = ("は", "の", "、", "。", "！", "？", "\n", " ", "　")
+# What follows a surname standing alone that makes it a person: a signature (「佐藤より」), an address
+# line (「島田宛」), 「西村という方」, or the person's family and belongings (「永井の母」, 「小川の携帯」).
+_SURNAME_FOLLOWERS = ("宛", "あて", "という", "と言う", "って人", "って方")
+_SURNAME_SIGN_OFF = re.compile(r"\A(?:より|から)[ ]?(?:[。！!.\n]|\Z)")
+_SURNAME_OF = re.compile(
+    r"\Aの(?:携帯|電話|自宅|実家|家(?![具電])|母|父|妻|夫|息子|娘|祖母|祖父|兄|姉|弟|妹|子|孫|嫁|婿|名義|口座)"
+)
+
+
+_NAME_NEXT_NOUNS = frozenset(_words("宛 あて 名義 氏 様 さん 殿 君 くん ちゃん 方 先生 本人"))
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_name_tokenizers = threading.local()
+
+
+def _name_tokenizer():  # type: ignore[no-untyped-def]
+    """SudachiPy in its longest units (mode C): 平成元年度 is one era, not 平 (a surname) and 成元 (a given name)."""
+    found = getattr(_name_tokenizers, "tokenizer", None)
+    if found is None:
+        from sudachipy import SplitMode
+
+        from faq.retrieval.text import tokenizer
+
+        found = tokenizer()._dictionary.tokenizer(mode=SplitMode.C)
+        _name_tokenizers.tokenizer = found
+    return found
 
 
 def _self_introductions(text: str) -> str:
-    """A name without 様/さん that introduces the writer (「山田太郎です」, 「私は佐藤と申します」).
+    """Names without 様/さん, confirmed by SudachiPy's 人名 (personal name) tag.
 
-    SudachiPy's 人名 (personal name) tag confirms the name, so 「転入届です」 is left alone.
+    - a surname followed by a given name, anywhere: 「母の佐藤花子」, 「菅原 美咲、」;
+    - a name that introduces the writer: 「山田太郎です」, 「私は佐藤と申します」;
+    - a surname alone where only a person fits: 「佐藤より」, 「島田宛」, 「西村という方」, 「永井の母」.
+
+    The tag keeps 「転入届です」 and place names (「中野区の」, 「上野です」) as they are.
     """
-    if not any(marker in text for marker in ("です", "申", "言い", "いい")):
+    if not any(_is_kanji(ch) or "\u30a1" <= ch <= "\u30fa" or "\u3041" <= ch <= "\u3096" for ch in text):
         return text
-    from faq.retrieval.text import tokenizer
-
-    morphemes = list(tokenizer()._tokenizer().tokenize(text))
+    # Sudachi cannot read lone surrogates; one stand-in character each keeps the offsets.
+    readable = _SURROGATE.sub("?", text)
+    morphemes = list(_name_tokenizer().tokenize(readable))
 
     def person(index: int) -> bool:
         return morphemes[index].part_of_speech()[2] == "人名"
+
+    def blank(index: int) -> bool:
+        return morphemes[index].surface().strip() == ""
 
     spans: list[tuple[int, int]] = []
     i = 0
@@ -940,12 +988,26 @@ def _self_introductions(text: str) -> str:
         if not person(i):
             i += 1
             continue
-        j = i
-        while j < len(morphemes) and person(j):
+        j = i + 1
+        while j < len(morphemes) and (person(j) or (blank(j) and j + 1 < len(morphemes) and person(j + 1))):
             j += 1
+        parts = [morphemes[k].part_of_speech()[3] for k in range(i, j) if person(k)]
+        following = morphemes[j] if j < len(morphemes) else None
+        # A name ends the noun phrase (「山田太郎の」, 「山田太郎宛」); a noun right after it means Sudachi cut a
+        # compound wrongly: 平成元年度 is not 平 (surname) + 成元 (given name) + 年度.
+        compound = (
+            following is not None
+            and following.part_of_speech()[0] == "名詞"
+            and following.surface() not in _NAME_NEXT_NOUNS
+        )
+        full_name = "姓" in parts and parts[-1] == "名" and parts.index("姓") < len(parts) - 1 and not compound
         before = morphemes[i - 1].surface() if i > 0 else ""
-        after = text[morphemes[j - 1].end() : morphemes[j - 1].end() + 3]
-        if (i == 0 or before in _INTRO_PRECEDERS) and after.startswith(_INTRO_FOLLOWERS):
+        after = text[morphemes[j - 1].end() : morphemes[j - 1].end() + 6]
+        introduced = (i == 0 or before in _INTRO_PRECEDERS) and after.startswith(_INTRO_FOLLOWERS)
+        surname_alone = parts == ["姓"] and (
+            after.startswith(_SURNAME_FOLLOWERS) or _SURNAME_SIGN_OFF.match(after) or _SURNAME_OF.match(after)
+        )
+        if full_name or introduced or surname_alone:
             spans.append((morphemes[i].begin(), morphemes[j - 1].end()))
         i = j
     for begin, end in reversed(spans):
