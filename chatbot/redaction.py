@@ -925,7 +925,7 @@ def redact(text: str) -> Redaction:
         if not found:
             break
         kinds |= found
-    introduced = _self_introductions(text)
+    introduced = _names_by_tags(text)
     if introduced != text:
         text = introduced
         kinds.add("name")
@@ -949,7 +949,7 @@ _name_tokenizers = threading.local()
 
 
 def _name_tokenizer():  # type: ignore[no-untyped-def]
-    """SudachiPy in its longest units (mode C): 平成元年度 is one era, not 平 (a surname) and 成元 (a given name)."""
+    """SudachiPy in its longest units (mode C), so that a place or facility keeps its name: 中野区, 上野公園."""
     found = getattr(_name_tokenizers, "tokenizer", None)
     if found is None:
         from sudachipy import SplitMode
@@ -961,7 +961,7 @@ def _name_tokenizer():  # type: ignore[no-untyped-def]
     return found
 
 
-def _self_introductions(text: str) -> str:
+def _names_by_tags(text: str) -> str:
     """Names without 様/さん, confirmed by SudachiPy's 人名 (personal name) tag.
 
     - a surname followed by a given name, anywhere: 「母の佐藤花子」, 「菅原 美咲、」;
