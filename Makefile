@@ -5,23 +5,45 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup install install-dev lint typecheck pytest tools messages security audit
+# Every package, direct or not, is pinned with its hashes in requirements/ (made by `make lock` from
+# pyproject.toml, which names the direct dependencies): run.txt for the product, dev.txt for the test suite,
+# pip.txt for the installer itself. torch is the CPU build, found through pip's find-links.
+LOCK_RUN := requirements/run.txt
+LOCK_DEV := requirements/dev.txt
+LOCK_PIP := requirements/pip.txt
+PIP_INSTALL = $(BIN)/pip install --require-hashes $(if $(wildcard /opt/wheels),--find-links /opt/wheels)
+UV_COMPILE = $(BIN)/uv pip compile --quiet --python-version 3.11 --python-platform x86_64-manylinux_2_28 \
+	--generate-hashes --find-links /opt/wheels --no-emit-find-links --custom-compile-command "make lock" $(LOCK_FLAGS)
+
+.PHONY: run test setup install install-dev lint typecheck pytest tools messages security audit lock lock-upgrade
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --upgrade pip
+	$(BIN)/python -m pip install --require-hashes -r $(LOCK_PIP)
 
-$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -e .
+$(VENV)/.installed-run: $(LOCK_RUN) $(LOCK_PIP) pyproject.toml | $(BIN)/python
+	$(PIP_INSTALL) -r $(LOCK_RUN)
+	$(BIN)/pip install --no-deps --no-build-isolation -e .
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -e '.[dev]'
+$(VENV)/.installed-dev: $(LOCK_DEV) $(LOCK_PIP) pyproject.toml | $(BIN)/python
+	$(PIP_INSTALL) -r $(LOCK_DEV)
+	$(BIN)/pip install --no-deps --no-build-isolation -e .
 	touch $@ $(VENV)/.installed-run
 
 install: $(VENV)/.installed-run
 
 install-dev: $(VENV)/.installed-dev
+
+# Re-resolve the locks after changing pyproject.toml, keeping every pin that still fits;
+# `make lock-upgrade` takes the newest release of everything that is not pinned in pyproject.toml.
+lock: install-dev
+	$(UV_COMPILE) --extra dev -o $(LOCK_DEV) pyproject.toml
+	$(UV_COMPILE) -c $(LOCK_DEV) -o $(LOCK_RUN) pyproject.toml
+	$(UV_COMPILE) -o $(LOCK_PIP) requirements/pip.in
+
+lock-upgrade:
+	$(MAKE) lock LOCK_FLAGS=--upgrade
 
 # Migrate, load the sample town, create the demo staff accounts, build the
 # search index if there is none and calibrate the gate on half of the sample
@@ -38,10 +60,20 @@ setup: install
 		faq/sample_data/cases/ja.jsonl faq/sample_data/cases/en.jsonl faq/sample_data/cases/oos.jsonl
 
 # The web server and the task cluster (django-q2: scheduled publication of
-# approved changes, e-mail notices, review reminders); Ctrl-C stops both.
+# approved changes, e-mail notices, review reminders). Ctrl-C, or SIGTERM to the
+# whole process group, stops both: the cluster runs in its own session so that it
+# gets one SIGTERM from here and stops its workers itself (a signal to each of its
+# processes at once can leave it hung); if it has not ended after 8 s its whole
+# session is killed.
 run: setup
-	DJANGO_DEBUG=true $(BIN)/python manage.py qcluster & QCLUSTER=$$!; \
-	trap 'kill $$QCLUSTER 2>/dev/null; wait $$QCLUSTER 2>/dev/null' EXIT INT TERM; \
+	DJANGO_DEBUG=true setsid $(BIN)/python manage.py qcluster & QCLUSTER=$$!; \
+	stop_cluster() { \
+		trap - EXIT INT TERM; \
+		kill -TERM $$QCLUSTER 2>/dev/null; \
+		( sleep 8; kill -KILL -$$QCLUSTER 2>/dev/null ) & WATCHDOG=$$!; \
+		wait $$QCLUSTER 2>/dev/null; pkill -P $$WATCHDOG 2>/dev/null; kill $$WATCHDOG 2>/dev/null; \
+	}; \
+	trap 'stop_cluster; exit 0' INT TERM; trap stop_cluster EXIT; \
 	DJANGO_DEBUG=true $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 lint: install-dev
