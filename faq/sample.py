@@ -1,17 +1,21 @@
 """The sample town B町: department directory, categories and FAQs shipped with the project.
 
-Loading is idempotent: departments are matched by code, categories by name and
-FAQs by external_id, so running it again changes nothing that is unchanged.
+Loading adds only what was never loaded: a department (by code) or an FAQ (by external_id) that exists, or
+existed once and was deleted (its history says so), is left exactly as staff left it, and so is a category that
+exists. Running it again therefore never undoes an edit, a published change request or an added alternate
+question. `reset=True` is the explicit way back to the shipped texts: it writes them as new versions (history is
+kept, nothing is deleted) and leaves everything staff added themselves alone.
 """
 
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from django.db import transaction
 
 from faq.importing import ImportOptions, ImportReport, import_faq_data
-from faq.models import Category
+from faq.models import Category, Department, Faq
 from faq.services import department_upsert
 
 SAMPLE_DIR = Path(__file__).resolve().parent / "sample_data"
@@ -22,33 +26,87 @@ class SampleLoadResult:
     departments_created: int
     categories_created: int
     faqs: ImportReport
+    # Sample rows that were already there (or were deleted by staff) and were left as they are.
+    departments_kept: int = 0
+    faqs_kept: int = 0
 
 
 def sample_faq_files() -> list[Path]:
     return sorted(SAMPLE_DIR.glob("faqs-*.jsonl"))
 
 
+def _sample_faq_lines() -> list[tuple[str, bytes]]:
+    """(external_id, JSONL line) of every sample FAQ, in file order."""
+    lines = []
+    for path in sample_faq_files():
+        for line in path.read_bytes().splitlines():
+            if line.strip():
+                lines.append((str(json.loads(line)["external_id"]), line))
+    return lines
+
+
+def _known_faq_ids() -> set[str]:
+    """External IDs of every FAQ that exists or ever existed (a deleted FAQ keeps its history)."""
+    current = Faq.objects.values_list("external_id", flat=True)
+    deleted_or_current = Faq.history.values_list("external_id", flat=True)
+    return {str(external_id) for external_id in (*current, *deleted_or_current) if external_id}
+
+
+def _known_department_codes() -> set[str]:
+    codes = set(Department.objects.values_list("code", flat=True))
+    codes |= set(Department.history.values_list("code", flat=True))
+    return codes
+
+
 @transaction.atomic
-def sample_town_load() -> SampleLoadResult:
-    departments = json.loads((SAMPLE_DIR / "departments.json").read_text(encoding="utf-8"))
-    departments_created = 0
+def sample_town_load(*, reset: bool = False) -> SampleLoadResult:
+    """Load the sample town once; later calls add only sample rows that were never loaded.
+
+    With `reset`, every shipped department, category and FAQ is written back to the shipped text (a new version
+    where it differs); rows staff added themselves are not touched.
+    """
+    departments: list[dict[str, Any]] = json.loads((SAMPLE_DIR / "departments.json").read_text(encoding="utf-8"))
+    known_codes = set() if reset else _known_department_codes()
+    departments_created = departments_kept = 0
     for order, entry in enumerate(departments):
+        if entry["code"] in known_codes:
+            departments_kept += 1
+            continue
         fields = {key: value for key, value in entry.items() if key != "code"}
         _department, created = department_upsert(code=entry["code"], defaults=fields | {"sort_order": order * 10})
         departments_created += int(created)
-    categories = json.loads((SAMPLE_DIR / "categories.json").read_text(encoding="utf-8"))
+
+    faq_lines = _sample_faq_lines()
+    known_ids = set() if reset else _known_faq_ids()
+    new_lines = [line for external_id, line in faq_lines if external_id not in known_ids]
+    first_load = reset or len(new_lines) == len(faq_lines)
+    wanted_categories = {str(json.loads(line).get("category") or "") for line in new_lines}
+
+    categories: list[dict[str, str]] = json.loads((SAMPLE_DIR / "categories.json").read_text(encoding="utf-8"))
     categories_created = 0
     for order, entry in enumerate(categories):
-        _category, created = Category.objects.update_or_create(
-            name=entry["name"], defaults={"name_en": entry["name_en"], "sort_order": order * 10}
-        )
+        if not (first_load or entry["name"] in wanted_categories):
+            continue
+        defaults = {"name_en": entry["name_en"], "sort_order": order * 10}
+        if reset:
+            _category, created = Category.objects.update_or_create(name=entry["name"], defaults=defaults)
+        else:
+            _category, created = Category.objects.get_or_create(name=entry["name"], defaults=defaults)
         categories_created += int(created)
-    data = b"\n".join(path.read_bytes() for path in sample_faq_files())
-    report = import_faq_data(
-        data=data,
-        fmt="jsonl",
-        options=ImportOptions(publish=True, reason="sample town"),
+
+    report = ImportReport()
+    if new_lines:
+        report = import_faq_data(
+            data=b"\n".join(new_lines),
+            fmt="jsonl",
+            options=ImportOptions(publish=True, reason="sample town reset" if reset else "sample town"),
+        )
+        if report.errors:
+            raise ValueError("the sample town's FAQ files are invalid: " + "; ".join(map(str, report.errors[:5])))
+    return SampleLoadResult(
+        departments_created,
+        categories_created,
+        report,
+        departments_kept=departments_kept,
+        faqs_kept=len(faq_lines) - len(new_lines),
     )
-    if report.errors:
-        raise ValueError("the sample town's FAQ files are invalid: " + "; ".join(map(str, report.errors[:5])))
-    return SampleLoadResult(departments_created, categories_created, report)

@@ -1,15 +1,18 @@
 """The sample town B町 shipped with the project (`load_sample_town`)."""
 
+import json
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import translation
 
 from faq.models import Category, Department, Faq, FaqStatus
-from faq.sample import sample_town_load
+from faq.sample import SAMPLE_DIR, sample_town_load
 from faq.selectors import faq_list_public
+from faq.services import faq_save, faq_withdraw
+from tests.factories import FaqFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -52,8 +55,8 @@ def test_load_sample_town_second_run_changes_nothing():
     second = sample_town_load()
 
     assert first.faqs.created >= 150
-    assert (second.departments_created, second.categories_created) == (0, 0)
-    assert (second.faqs.created, second.faqs.updated, second.faqs.unchanged) == (0, 0, first.faqs.created)
+    assert (second.departments_created, second.categories_created, second.faqs.created) == (0, 0, 0)
+    assert (second.faqs_kept, second.departments_kept) == (first.faqs.created, Department.objects.count())
     assert Faq.history.count() == faq_history
     assert Department.history.count() == department_history
 
@@ -63,8 +66,109 @@ def test_load_sample_town_command_reports_counts():
 
     output = load_sample_town()
 
-    assert "0 new department(s), 0 new category(ies)" in output
-    assert f"0 created, 0 updated, {Faq.objects.count()} unchanged" in output
+    assert "0 new department(s), 0 new category(ies), 0 new FAQ(s)" in output
+    assert f"{Faq.objects.count()} FAQ(s) and {Department.objects.count()} department(s) already there" in output
+
+
+def test_load_sample_town_again_keeps_staff_edits_of_faqs_departments_and_categories():
+    sample_town_load()
+    faq = Faq.objects.get(external_id="B-007")
+    faq.answer = "職員が書き直した回答です。"
+    faq_save(faq=faq, reason="管理画面で編集")
+    department = Department.objects.get(code="KANKYO")
+    department.phone = "0000-11-9999"
+    department.hours = "平日 9:00〜16:00"
+    department.save()
+    category = Category.objects.get(name=faq.category.name if faq.category else "")
+    category.name_en = "Rubbish"
+    category.save()
+    withdrawn = Faq.objects.get(external_id="B-001")
+    faq_withdraw(faqs=[withdrawn], reason="公開停止")
+
+    load_sample_town()
+
+    assert Faq.objects.get(external_id="B-007").answer == "職員が書き直した回答です。"
+    assert Department.objects.values_list("phone", "hours").get(code="KANKYO") == ("0000-11-9999", "平日 9:00〜16:00")
+    assert Category.objects.get(pk=category.pk).name_en == "Rubbish"
+    assert Faq.objects.get(external_id="B-001").status == FaqStatus.WITHDRAWN
+
+
+def test_load_sample_town_does_not_bring_back_a_deleted_sample_faq():
+    sample_town_load()
+    Faq.objects.get(external_id="B-007").delete()
+
+    result = sample_town_load()
+
+    assert result.faqs.created == 0
+    assert not Faq.objects.filter(external_id="B-007").exists()
+
+
+def test_load_sample_town_adds_sample_rows_that_were_never_loaded(tmp_path, monkeypatch):
+    """A newer sample town (one more department, more FAQs) adds just those rows to an existing installation."""
+    shipped = SAMPLE_DIR
+    partial = tmp_path / "sample_data"
+    partial.mkdir()
+    departments = json.loads((shipped / "departments.json").read_text(encoding="utf-8"))
+    (partial / "departments.json").write_text(json.dumps(departments[:-1], ensure_ascii=False), encoding="utf-8")
+    (partial / "categories.json").write_bytes((shipped / "categories.json").read_bytes())
+    (partial / "faqs-a.jsonl").write_bytes((shipped / "faqs-a.jsonl").read_bytes())
+    monkeypatch.setattr("faq.sample.SAMPLE_DIR", partial)
+    sample_town_load()
+    edited = Faq.objects.get(external_id="A-001")
+    edited.answer = "職員が書き直した回答です。"
+    faq_save(faq=edited, reason="管理画面で編集")
+    monkeypatch.setattr("faq.sample.SAMPLE_DIR", shipped)
+
+    result = sample_town_load()
+
+    b_and_c = sum(len(path.read_text(encoding="utf-8").splitlines()) for path in shipped.glob("faqs-[bc].jsonl"))
+    assert (result.departments_created, result.faqs.created) == (1, b_and_c)
+    assert Department.objects.filter(code=departments[-1]["code"]).exists()
+    assert Faq.objects.get(external_id="A-001").answer == "職員が書き直した回答です。"
+
+
+def test_load_sample_town_reset_asks_first_and_changes_nothing_when_declined(monkeypatch):
+    sample_town_load()
+    faq = Faq.objects.get(external_id="B-007")
+    faq.answer = "職員が書き直した回答です。"
+    faq_save(faq=faq, reason="管理画面で編集")
+    monkeypatch.setattr("builtins.input", lambda prompt: "no")
+
+    with pytest.raises(CommandError, match="nothing was changed"), translation.override("en"):
+        call_command("load_sample_town", "--reset", stdout=StringIO())
+
+    assert Faq.objects.get(external_id="B-007").answer == "職員が書き直した回答です。"
+
+
+def test_load_sample_town_reset_yes_writes_the_shipped_texts_back_as_new_versions():
+    sample_town_load()
+    faq = Faq.objects.get(external_id="B-007")
+    shipped_answer = faq.answer
+    faq.answer = "職員が書き直した回答です。"
+    faq_save(faq=faq, reason="管理画面で編集")
+    department = Department.objects.get(code="KANKYO")
+    shipped_phone = department.phone
+    department.phone = "0000-11-9999"
+    department.save()
+    own = FaqFactory.create(question="職員が追加したFAQ", answer="職員が追加した回答です。")
+    versions = faq.history.count()
+
+    out = StringIO()
+    with translation.override("en"):
+        call_command("load_sample_town", "--reset", "--yes", stdout=out)
+
+    assert "1 written back to the sample text" in out.getvalue()
+    assert Faq.objects.get(external_id="B-007").answer == shipped_answer
+    assert faq.history.count() == versions + 1
+    assert Department.objects.get(code="KANKYO").phone == shipped_phone
+    assert Faq.objects.get(pk=own.pk).answer == "職員が追加した回答です。"
+
+
+def test_load_sample_town_yes_without_reset_is_refused():
+    with pytest.raises(CommandError, match="--yes"), translation.override("en"):
+        call_command("load_sample_town", "--yes", stdout=StringIO())
+
+    assert not Faq.objects.exists()
 
 
 @pytest.mark.parametrize(
