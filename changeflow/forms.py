@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from changeflow import services
 from changeflow.models import COMMENT_MAX_CHARS, REASON_MAX_CHARS, VALUE_MAX_CHARS, ChangeKind
+from changeflow.values import ValueProposal, value_replace
 from faq.models import ANSWER_MAX_CHARS, QUESTION_MAX_CHARS, Category, Department, Faq, FaqStatus
 
 
@@ -60,6 +61,10 @@ KINDS: dict[str, KindSpec] = {
         ("faqs",),
     ),
 }
+
+
+# Hidden fields of the preview: the old and new value its proposed texts were made from.
+PROPOSED_FROM = ("proposed_from_old", "proposed_from_new")
 
 
 class FaqChoiceField(forms.ModelMultipleChoiceField):
@@ -133,8 +138,29 @@ class ChangeRequestForm(forms.Form):
         return [self[name] for name in self.fields if name != "confirm_past"]
 
 
+def item_proposals(form: ChangeRequestForm) -> dict[int, ValueProposal]:
+    """For each chosen FAQ, today's question and answer with the old value replaced, and what to check."""
+    cleaned = form.cleaned_data
+    if form.kind in (ChangeKind.NEW_SERVICE, ChangeKind.SERVICE_END):
+        return {}
+    old, new = cleaned.get("old_value", ""), cleaned.get("new_value", "")
+    return {
+        faq.pk: value_replace(texts=(faq.question, faq.answer), old_value=old, new_value=new, kind=form.kind)
+        for faq in cleaned.get("faqs", [])
+    }
+
+
+def same_text(first: str, second: str) -> bool:
+    """Equal but for the line breaks a browser sends (CR LF) and the spaces around the text."""
+    return first.replace("\r\n", "\n").strip() == second.replace("\r\n", "\n").strip()
+
+
 def item_drafts(form: ChangeRequestForm, data: Any) -> list[services.ItemDraft]:
-    """The FAQ texts to submit: posted edits if any, else today's text with the old value replaced."""
+    """The FAQ texts to submit: posted edits if any, else today's text with the old value replaced.
+
+    A posted text that is still the proposal made from earlier values (PROPOSED_FROM) is proposed again from
+    the values now in the form, so that correcting the old or new value takes effect; edits by hand are kept.
+    """
     cleaned = form.cleaned_data
     if form.kind == ChangeKind.NEW_SERVICE:
         return [
@@ -145,15 +171,28 @@ def item_drafts(form: ChangeRequestForm, data: Any) -> list[services.ItemDraft]:
                 category=cleaned.get("new_category"),
             )
         ]
+    proposals = item_proposals(form)
+    values = (cleaned.get("old_value", ""), cleaned.get("new_value", ""))
+    earlier = tuple(data.get(name) for name in PROPOSED_FROM)
     drafts = []
     for faq in cleaned.get("faqs", []):
         if form.kind == ChangeKind.SERVICE_END:
             drafts.append(services.ItemDraft(faq, faq.question, faq.answer, withdraw=True))
             continue
-        old, new = cleaned.get("old_value", ""), cleaned.get("new_value", "")
-        question = data.get(f"q-{faq.pk}", services.proposed_text(faq.question, old, new))
-        answer = data.get(f"a-{faq.pk}", services.proposed_text(faq.answer, old, new))
-        drafts.append(services.ItemDraft(faq, question, answer))
+        proposed = proposals[faq.pk].texts
+        superseded: tuple[str, ...] = ()
+        if None not in earlier and earlier != values:
+            superseded = value_replace(
+                texts=(faq.question, faq.answer), old_value=earlier[0], new_value=earlier[1]
+            ).texts
+        texts = []
+        for prefix, part in (("q", 0), ("a", 1)):
+            posted = data.get(f"{prefix}-{faq.pk}")
+            if posted is None or (superseded and same_text(posted, superseded[part])):
+                texts.append(proposed[part])
+            else:
+                texts.append(posted.replace("\r\n", "\n"))
+        drafts.append(services.ItemDraft(faq, texts[0], texts[1]))
     return drafts
 
 

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from changeflow.models import ChangeEvent, ChangeItem, ChangeKind, ChangeRequest, ChangeStatus
+from changeflow.values import same_value, value_replace
 from faq.models import Category, Department, Faq, FaqStatus
 from faq.selectors import today_local
 from faq.services import faq_confirm_reviewed, faq_save
@@ -113,20 +114,9 @@ def can_review(user: User, change: ChangeRequest) -> bool:
 # ---------------------------------------------------------------- text helpers
 
 
-def _fold(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).strip()
-
-
 def proposed_text(text: str, old_value: str, new_value: str) -> str:
-    """Today's text with the old value replaced by the new one (full-width digits are matched too)."""
-    if not old_value or not new_value:
-        return text
-    if old_value in text:
-        return text.replace(old_value, new_value)
-    folded_old = _fold(old_value)
-    if folded_old and folded_old in unicodedata.normalize("NFKC", text):
-        return unicodedata.normalize("NFKC", text).replace(folded_old, new_value)
-    return text
+    """Today's text with every whole occurrence of the old value replaced by the new one (see `value_replace`)."""
+    return value_replace(texts=[text], old_value=old_value, new_value=new_value).texts[0]
 
 
 def injection_flags(texts: Iterable[str]) -> list[str]:
@@ -181,7 +171,7 @@ def validate_change(
             add("new_value", _("Enter the new value."))
     if kind == ChangeKind.PROCEDURE and not new_value.strip():
         add("new_value", _("Describe the new procedure or documents."))
-    if old_value.strip() and new_value.strip() and _fold(old_value) == _fold(new_value):
+    if old_value.strip() and new_value.strip() and same_value(old_value, new_value):
         add("new_value", _("The new value is the same as the current one."))
     if kind == ChangeKind.NEW_SERVICE:
         new = [item for item in items if item.faq is None]

@@ -114,7 +114,7 @@ def test_full_width_old_value_is_found_in_the_faq_text(editor_client: Client, ka
     response = post(editor_client, "fee", fee_data(kankyo, faq, old_value="3000円", new_value="3500円"))
 
     assert response.status_code == 302
-    assert ChangeItem.objects.get().new_answer == "登録料は1頭3500円です。"
+    assert ChangeItem.objects.get().new_answer == "登録料は１頭3500円です。"  # only the value itself is rewritten
 
 
 @pytest.mark.django_db
