@@ -14,6 +14,7 @@ from analytics import charts
 from analytics.models import GapAction, GapCluster, GapReason, MonthlyAggregate
 from analytics.report import CONTENT_TYPES, FORMATS, build, render
 from analytics.services import (
+    NOTHING_CHOSEN,
     RESIDENT_CHANNELS,
     actions_by_key,
     add_months,
@@ -24,6 +25,7 @@ from analytics.services import (
     month_bounds,
     parse_month,
 )
+from analytics.wordings import wording_choices
 from chatbot.models import Turn
 from faq.admin import ReadOnlyAdmin
 from faq.models import Department, Faq
@@ -64,8 +66,11 @@ class MonthlyAggregateAdmin(ReadOnlyAdmin):
         aggregate = MonthlyAggregate.objects.filter(month=month).first()
         clusters = list(aggregate.clusters.order_by("rank")) if aggregate else []
         done = actions_by_key(month)
+        choices = wording_choices(clusters)
         for item in clusters:
             item.done = done.get(item.key, [])  # type: ignore[attr-defined]
+            item.choices = choices[item.pk]  # type: ignore[attr-defined]
+            item.refused = any(not choice.selectable for choice in choices[item.pk])  # type: ignore[attr-defined]
             item.reason_rows = [  # type: ignore[attr-defined]
                 (GapReason(reason).label, count) for reason, count in item.reasons.items() if reason in GapReason.values
             ]
@@ -172,12 +177,15 @@ class MonthlyAggregateAdmin(ReadOnlyAdmin):
             return HttpResponseNotAllowed(["POST"])
         group = get_object_or_404(GapCluster.objects.select_related("aggregate"), pk=pk)
         self._month(request, f"{group.aggregate.month:%Y-%m}")
+        wordings = request.POST.getlist("wording")
+        if not wordings:
+            self.message_user(request, str(NOTHING_CHOSEN), messages.WARNING)
+            return self._back(group.aggregate.month)
         faq_id = (request.POST.get("faq_id") or request.POST.get("faq") or "").strip()
         faq = Faq.objects.filter(pk=int(faq_id)).first() if faq_id.isdigit() else None
         if faq is None:
             self.message_user(request, _("Choose the FAQ (its number) to add the wordings to."), messages.ERROR)
             return self._back(group.aggregate.month)
-        wordings = request.POST.getlist("wording")
         try:
             added = cluster_add_alternates(group=group, faq=faq, wordings=wordings, user=request.user)
         except (PermissionDenied, ValidationError) as error:

@@ -16,9 +16,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from analytics.clustering import analytics_encoder, best_match, cluster, distinct_wordings, embed, fold
 from analytics.models import GapAction, GapActionKind, GapCluster, GapReason, MonthlyAggregate
+from analytics.wordings import placeholders_in
 from chatbot.models import Channel, Feedback, Outcome, Turn
 from faq.models import ALTERNATE_QUESTIONS_MAX, QUESTION_MAX_CHARS, Department, Faq, FaqStatus
 from faq.services import faq_save
@@ -32,6 +34,9 @@ WORDINGS_KEPT = 30
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 # A group this similar to one of last month's is "the same group" for the trend.
 TREND_MATCH = 0.8
+NOTHING_CHOSEN = gettext_lazy(
+    "No wording was ticked, so nothing was added. Tick the wordings that ask what the FAQ answers, then add them."
+)
 
 
 # Months ---------------------------------------------------------------------
@@ -375,18 +380,25 @@ def _clean_wordings(wordings: list[str], *, exclude: set[str]) -> list[str]:
 def cluster_create_draft_faq(*, group: GapCluster, user: Any, department: Department | None = None) -> Faq:
     """A draft FAQ for the responsible department: the representative question, the other wordings as alternates.
 
-    The answer is left for the department to write; the draft is not public
-    until it is published (in admin, or through a change request).
+    Wordings holding a redaction placeholder are left out; when the representative holds one, the most
+    frequent wording without any becomes the question. The answer is left for the department to write; the
+    draft is not public until it is published (in admin, or through a change request).
     """
     if department is None:
         department_ids = group.department_ids
         department = Department.objects.filter(pk=department_ids[0]).first() if department_ids else None
     if not user.has_perm("faq.add_faq") or not _may_edit_department(user, department.pk if department else None):
         raise PermissionDenied(_("You cannot create FAQs for this department."))
-    wordings = [item["text"] for item in group.wordings]
-    alternates = _clean_wordings(wordings, exclude={group.representative})[:ALTERNATE_QUESTIONS_MAX]
+    wordings = [group.representative, *(item["text"] for item in group.wordings)]
+    usable = [text for text in wordings if not placeholders_in(text)]
+    if not usable:
+        raise ValidationError(
+            _("Every wording of this group contains personal data removed from the question: write the FAQ yourself.")
+        )
+    question = usable[0][:QUESTION_MAX_CHARS]
+    alternates = _clean_wordings(usable[1:], exclude={question})[:ALTERNATE_QUESTIONS_MAX]
     faq = Faq(
-        question=group.representative[:QUESTION_MAX_CHARS],
+        question=question,
         alternate_questions=alternates,
         answer="",
         department=department,
@@ -403,7 +415,7 @@ def cluster_create_draft_faq(*, group: GapCluster, user: Any, department: Depart
         representative=group.representative,
         kind=GapActionKind.DRAFT_FAQ,
         faq=faq,
-        wordings=[group.representative, *alternates],
+        wordings=[question, *alternates],
         created_by=user if getattr(user, "pk", None) else None,
     )
     return faq
@@ -413,12 +425,27 @@ def cluster_create_draft_faq(*, group: GapCluster, user: Any, department: Depart
 def cluster_add_alternates(*, group: GapCluster, faq: Faq, wordings: list[str], user: Any) -> list[str]:
     """Add the chosen wordings as alternate questions of an existing FAQ (a new version; the index follows on commit).
 
-    Returns the wordings added. Raises ValidationError when none is new or the
-    FAQ would exceed its limit of alternate questions.
+    Only the wordings staff chose are added: a resident asking one of them word for word then gets this
+    FAQ's answer whatever the model says. Returns the wordings added. Raises ValidationError, and changes
+    nothing, when none is chosen, when one holds a redaction placeholder (［個人番号］ ...), when none is new,
+    or when the FAQ would exceed its limit of alternate questions.
     """
     faq = Faq.objects.select_for_update().get(pk=faq.pk)
     if not user.has_perm("faq.change_faq") or not _may_edit_department(user, faq.department_id):
         raise PermissionDenied(_("You cannot edit this FAQ."))
+    if not wordings:
+        raise ValidationError(NOTHING_CHOSEN, code="nothing_chosen")
+    for text in wordings:
+        found = placeholders_in(text)
+        if found:
+            raise ValidationError(
+                _(
+                    '"%(wording)s" contains personal data removed from the question (%(placeholders)s) and cannot '
+                    "become an alternate question. Nothing was added."
+                )
+                % {"wording": text, "placeholders": "".join(found)},
+                code="placeholder",
+            )
     allowed = {item["text"] for item in group.wordings} | {group.representative}
     chosen = [text for text in wordings if text in allowed]
     added = _clean_wordings(chosen, exclude={faq.question, *faq.alternate_questions})

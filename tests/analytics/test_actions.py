@@ -6,6 +6,7 @@ FAQ changes when the transaction commits.
 """
 
 import datetime
+import re
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks
 from analytics.models import GapAction, GapActionKind, GapCluster, MonthlyAggregate
 from analytics.services import aggregate_month, cluster_add_alternates, cluster_create_draft_faq, current_month
 from chatbot.models import Channel, Outcome
+from chatbot.redaction import PLACEHOLDERS
 from chatbot.services import turn_ask
 from faq.models import (
     ALTERNATE_QUESTIONS_MAX,
@@ -83,9 +85,10 @@ def test_wording_added_as_alternate_question_reaches_the_index_on_commit(
 ) -> None:
     faq = chat_town[faq_key]
     assert ask(wording)["outcome"] in NOT_ANSWERED
-    similarity_before = next(c for c in search(wording).candidates if c.faq_id == faq.pk).signals[
-        "use-multilingual:question"
-    ]
+    # An FAQ not among the candidates at all is not similar to the wording either.
+    similarity_before = next(
+        (c.signals["use-multilingual:question"] for c in search(wording).candidates if c.faq_id == faq.pk), 0.0
+    )
     group = group_with(aggregate_month(current_month()), wording)
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
@@ -285,3 +288,98 @@ def test_month_of_the_group_is_named_in_the_faq_version(faq_admin: User, kankyo:
     assert latest is not None
     assert "2026-10" in (latest.history_change_reason or "")
     assert group.aggregate.month == datetime.date(2026, 10, 1)
+
+
+# 7c. only what staff chose, never a wording with personal data removed -----------------------------------------------
+
+
+def stored_group(representative: str, wordings: list[str]) -> GapCluster:
+    """A group as aggregate_month stores it, with the wordings given (most frequent first)."""
+    aggregate = MonthlyAggregate.objects.create(month=OCTOBER, computed_at=jst(2026, 11, 1), turns=len(wordings))
+    return GapCluster.objects.create(
+        aggregate=aggregate,
+        rank=1,
+        key="0" * 64,
+        representative=representative,
+        size=len(wordings),
+        distinct=len(wordings),
+        wordings=[{"text": text, "count": 1} for text in wordings],
+        centroid=b"",
+    )
+
+
+def test_adding_no_wording_changes_nothing(faq_admin: User, kankyo: Department) -> None:
+    faq = FaqFactory.create(department=kankyo, question="図書館の利用案内", alternate_questions=[])
+    group = library_group()
+    versions = faq.history.count()
+
+    with pytest.raises(ValidationError) as refused:
+        cluster_add_alternates(group=group, faq=faq, wordings=[], user=faq_admin)
+
+    assert refused.value.code == "nothing_chosen"
+
+    faq.refresh_from_db()
+    assert faq.alternate_questions == []
+    assert faq.history.count() == versions
+    assert not GapAction.objects.exists()
+
+
+@pytest.mark.parametrize("placeholder", list(PLACEHOLDERS.values()))
+def test_wording_with_a_redaction_placeholder_never_becomes_an_alternate_question(
+    faq_admin: User, kankyo: Department, placeholder: str
+) -> None:
+    faq = FaqFactory.create(department=kankyo, question="住民票の写しの手数料はいくらですか", alternate_questions=[])
+    wording = f"{placeholder}の住民票がほしい"
+    group = stored_group("住民票がほしい", ["住民票がほしい", wording])
+    versions = faq.history.count()
+
+    for wordings in ([wording], ["住民票がほしい", wording]):
+        with pytest.raises(ValidationError, match=re.escape(placeholder)):
+            cluster_add_alternates(group=group, faq=faq, wordings=wordings, user=faq_admin)
+
+    faq.refresh_from_db()
+    assert faq.alternate_questions == []
+    assert faq.history.count() == versions
+    assert not GapAction.objects.exists()
+
+
+def test_placeholder_written_with_ascii_brackets_is_refused_too(faq_admin: User, kankyo: Department) -> None:
+    faq = FaqFactory.create(department=kankyo, question="住民票の写しの手数料はいくらですか", alternate_questions=[])
+    wording = "[個人番号]が載った住民票がほしい"
+    group = stored_group(wording, [wording])
+
+    with pytest.raises(ValidationError, match="個人番号"):
+        cluster_add_alternates(group=group, faq=faq, wordings=[wording], user=faq_admin)
+
+    faq.refresh_from_db()
+    assert faq.alternate_questions == []
+
+
+def test_draft_leaves_out_the_wordings_with_placeholders(faq_admin: User, library_department: Department) -> None:
+    group = stored_group(
+        "［氏名］ですが図書館は何時まで開いていますか",
+        [
+            "［氏名］ですが図書館は何時まで開いていますか",
+            "図書館の開館時間は？",
+            "［電話番号］に図書館の開館時間を教えて",
+            "図書館は何時から開いていますか",
+        ],
+    )
+
+    draft = cluster_create_draft_faq(group=group, user=faq_admin, department=library_department)
+
+    assert draft.question == "図書館の開館時間は？"
+    assert draft.alternate_questions == ["図書館は何時から開いていますか"]
+    assert GapAction.objects.get().wordings == ["図書館の開館時間は？", "図書館は何時から開いていますか"]
+
+
+def test_no_draft_from_a_group_whose_every_wording_has_a_placeholder(
+    faq_admin: User, library_department: Department
+) -> None:
+    group = stored_group("［氏名］の住民票", ["［氏名］の住民票", "［住所］の住民票がほしい"])
+
+    with pytest.raises(ValidationError):
+        cluster_create_draft_faq(group=group, user=faq_admin, department=library_department)
+
+    assert not Faq.objects.exists()
+    assert not GapAction.objects.exists()

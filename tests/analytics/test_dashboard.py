@@ -3,15 +3,19 @@
 import datetime
 import re
 from dataclasses import dataclass
+from html.parser import HTMLParser
+from typing import Any
 
 import pytest
 import time_machine
 from django.contrib.auth.models import User
 from django.test import Client
+from django.utils import translation
 from django.utils.html import escape
+from django.utils.translation import gettext
 
 from analytics.models import GapAction, GapActionKind, GapCluster, MonthlyAggregate
-from analytics.services import aggregate_month
+from analytics.services import NOTHING_CHOSEN, aggregate_month
 from chatbot.models import Outcome
 from faq.models import Department, Faq, FaqStatus
 from tests.analytics.support import OCTOBER, jst, make_turn, october_turns
@@ -296,3 +300,259 @@ def test_action_is_still_shown_after_the_month_is_recomputed(dashboard: Dashboar
     assert again.pk != group.pk
     assert again.key == group.key
     assert 'class="an-done"' in group_row(admin_client.get(OCTOBER_URL).content.decode(), again.rank)
+
+
+# choosing the wordings to add as alternate questions ------------------------------------------------------------------
+
+DECEMBER = datetime.date(2026, 12, 1)
+DECEMBER_URL = f"{DASHBOARD}?month=2026-12"
+FEES = "住民票の写しの手数料はいくらですか"
+WANT = "住民票がほしい"
+WITH_MY_NUMBER = "［個人番号］が載った住民票がほしい"
+WITH_NAME = "［氏名］の住民票の手数料はいくら"
+
+
+@dataclass
+class Checkbox:
+    value: str
+    checked: bool
+    disabled: bool
+    note: str
+
+
+@dataclass
+class WordingForm:
+    """A group's 「既存FAQの言い換えとして追加」 form as the browser has it."""
+
+    action: str
+    checkboxes: list[Checkbox]
+    fields: list[tuple[str, str]]  # what submitting it untouched sends (checked radios and boxes, text inputs)
+    text: str
+
+
+class _FormParser(HTMLParser):
+    """The wording forms of the dashboard, and the text of every element that has an id."""
+
+    VOID = {"input", "br", "img", "meta", "link", "hr"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[dict[str, Any]] = []
+        self.form: dict[str, Any] | None = None
+        self.texts: dict[str, str] = {}
+        self.open: list[tuple[str, int]] = []  # (id, depth) of elements whose text is being collected
+        self.depth = 0
+        self.messages: list[tuple[str, str]] = []
+        self.in_messages = False
+        self.message_class: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = {name: value or "" for name, value in attrs}
+        if tag == "form" and "an-wordings" in attributes.get("class", "").split():
+            self.form = {"action": attributes["action"], "inputs": [], "text": []}
+        if self.form is not None and tag == "input":
+            self.form["inputs"].append(attributes)
+        if tag == "ul" and "messagelist" in attributes.get("class", "").split():
+            self.in_messages = True
+        if self.in_messages and tag == "li":
+            self.message_class = attributes.get("class", "")
+            self.messages.append((self.message_class, ""))
+        if tag in self.VOID:
+            return
+        self.depth += 1
+        if attributes.get("id"):
+            self.open.append((attributes["id"], self.depth))
+            self.texts[attributes["id"]] = ""
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form" and self.form is not None:
+            self.forms.append(self.form)
+            self.form = None
+        if tag == "ul":
+            self.in_messages = False
+        if tag in self.VOID:
+            return
+        while self.open and self.open[-1][1] >= self.depth:
+            self.open.pop()
+        self.depth -= 1
+
+    def handle_data(self, data: str) -> None:
+        for element_id, _depth in self.open:
+            self.texts[element_id] += data
+        if self.form is not None:
+            self.form["text"].append(data)
+        if self.in_messages and self.messages:
+            kind, text = self.messages[-1]
+            self.messages[-1] = (kind, text + data)
+
+
+def _squeeze(text: str) -> str:
+    return " ".join(text.split())
+
+
+def parse_page(html: str) -> tuple[dict[str, WordingForm], list[tuple[str, str]]]:
+    """The wording forms by their action URL, and the messages shown (level class, text)."""
+    parser = _FormParser()
+    parser.feed(html)
+    forms = {}
+    for form in parser.forms:
+        boxes = [
+            Checkbox(
+                value=item["value"],
+                checked="checked" in item,
+                disabled="disabled" in item,
+                note=_squeeze(parser.texts.get(item.get("aria-describedby", ""), "")),
+            )
+            for item in form["inputs"]
+            if item.get("type") == "checkbox"
+        ]
+        fields = [
+            (item["name"], item.get("value", ""))
+            for item in form["inputs"]
+            if item.get("name")
+            and "disabled" not in item
+            and (item.get("type") not in ("checkbox", "radio") or "checked" in item)
+            and item.get("type") != "submit"
+        ]
+        forms[form["action"]] = WordingForm(form["action"], boxes, fields, _squeeze(" ".join(form["text"])))
+    return forms, [(kind, _squeeze(text)) for kind, text in parser.messages]
+
+
+def in_japanese(message: Any) -> str:
+    """What staff read: the Japanese translation of a text (which must exist)."""
+    with translation.override("en"):
+        english = str(message)
+    with translation.override("ja"):
+        translated = gettext(english)
+    assert translated != english, f"no Japanese translation of {english!r}"
+    return translated
+
+
+def faq_state() -> list[tuple[int, list[str], str, int]]:
+    """Every FAQ's questions and number of versions."""
+    return [(faq.pk, faq.alternate_questions, faq.question, faq.history.count()) for faq in Faq.objects.order_by("pk")]
+
+
+@dataclass
+class MixedMonth:
+    fees: Faq
+    juminhyo: Faq
+
+
+@pytest.fixture
+def mixed_month(jumin: Department) -> MixedMonth:
+    """December 2026: handed-off questions about 住民票 that mean different things, two with personal data removed."""
+    fees = FaqFactory.create(department=jumin, question="住民票の写しを取るときの手数料を知りたい。")
+    juminhyo = FaqFactory.create(department=jumin, question="住民票の写しを取りたい。", alternate_questions=[WANT])
+    for day, text in enumerate([FEES, FEES, WANT, WANT, WITH_MY_NUMBER, WITH_NAME], start=1):
+        make_turn(text, jst(2026, 12, day), Outcome.HANDOFF, department=jumin, faq_id=fees.pk)
+    with time_machine.travel(jst(2027, 1, 5), tick=False):
+        aggregate_month(DECEMBER)
+    return MixedMonth(fees, juminhyo)
+
+
+def form_of(forms: dict[str, WordingForm], wording: str) -> WordingForm:
+    group = group_of(DECEMBER, wording)
+    return forms[f"{DASHBOARD}group/{group.pk}/alternates/"]
+
+
+def box_of(form: WordingForm, wording: str) -> Checkbox:
+    (box,) = [box for box in form.checkboxes if box.value == wording]
+    return box
+
+
+def test_wording_form_ticks_nothing_and_says_what_the_exact_match_rule_will_do(
+    mixed_month: MixedMonth, admin_client: Client
+) -> None:
+    forms, _messages = parse_page(admin_client.get(DECEMBER_URL).content.decode())
+
+    groups = list(GapCluster.objects.filter(aggregate__month=DECEMBER))
+    assert len(forms) == len(groups)
+    boxes = [box for form in forms.values() for box in form.checkboxes]
+    assert sorted(box.value for box in boxes) == sorted([FEES, WANT, WITH_MY_NUMBER, WITH_NAME])
+    assert [box.value for box in boxes if box.checked] == []
+    explanation = in_japanese(
+        "Only the wordings you tick are added. A resident who asks word for word one of them (width, spaces and "
+        "punctuation aside) then gets the chosen FAQ's answer as it is, without the usual confidence check. Tick only "
+        "the wordings that ask what that FAQ answers."
+    )
+    assert all(explanation in form.text for form in forms.values())
+    fees = box_of(form_of(forms, FEES), FEES)
+    assert not fees.disabled
+    assert fees.note == in_japanese("A question asked exactly this way gets the chosen FAQ's answer as it is.")
+    # Already an alternate question of the 住民票 FAQ: added elsewhere, neither FAQ would be answered directly.
+    want = box_of(form_of(forms, WANT), WANT)
+    assert not want.disabled
+    assert f"FAQ {mixed_month.juminhyo.pk}「{mixed_month.juminhyo.question}」" in want.note
+    assert in_japanese("Already the question or an alternate question of:") in want.note
+    assert mixed_month.fees.question not in want.note
+    for wording, placeholder in [(WITH_MY_NUMBER, "［個人番号］"), (WITH_NAME, "［氏名］")]:
+        box = box_of(form_of(forms, wording), wording)
+        assert box.disabled
+        assert placeholder in box.note
+        assert in_japanese("A question asked exactly this way gets the chosen FAQ's answer as it is.") not in box.note
+
+
+def test_wording_form_submitted_untouched_changes_nothing_and_says_so(
+    mixed_month: MixedMonth, admin_client: Client
+) -> None:
+    forms, _messages = parse_page(admin_client.get(DECEMBER_URL).content.decode())
+    before = faq_state()
+
+    for form in forms.values():
+        assert ("faq", str(mixed_month.fees.pk)) in form.fields  # the FAQ the search ranked first is preselected
+        response = admin_client.post(form.action, dict_of(form.fields), follow=True)
+
+        assert response.status_code == 200
+        _forms, shown = parse_page(response.content.decode())
+        assert shown == [("warning", in_japanese(NOTHING_CHOSEN))]
+
+    assert faq_state() == before
+    assert not GapAction.objects.exists()
+
+
+def dict_of(fields: list[tuple[str, str]]) -> dict[str, list[str]]:
+    result: dict[str, list[str]] = {}
+    for name, value in fields:
+        result.setdefault(name, []).append(value)
+    return result
+
+
+@pytest.mark.parametrize("wordings", [[WITH_MY_NUMBER], [WITH_NAME], [FEES, WITH_MY_NUMBER]])
+def test_placeholder_wording_posted_anyway_is_refused_and_the_faq_is_unchanged(
+    mixed_month: MixedMonth, admin_client: Client, wordings: list[str]
+) -> None:
+    group = group_of(DECEMBER, wordings[-1])
+    before = faq_state()
+
+    response = admin_client.post(
+        f"{DASHBOARD}group/{group.pk}/alternates/", {"faq": mixed_month.fees.pk, "wording": wordings}, follow=True
+    )
+
+    assert response.status_code == 200
+    _forms, shown = parse_page(response.content.decode())
+    assert [kind for kind, _text in shown] == ["error"]
+    assert wordings[-1] in shown[0][1]
+    assert faq_state() == before
+    assert not GapAction.objects.exists()
+
+
+def test_ticking_one_wording_adds_only_that_one(mixed_month: MixedMonth, admin_client: Client) -> None:
+    forms, _messages = parse_page(admin_client.get(DECEMBER_URL).content.decode())
+    form = form_of(forms, FEES)
+    versions = mixed_month.fees.history.count()
+    others = [state for state in faq_state() if state[0] != mixed_month.fees.pk]
+
+    response = admin_client.post(form.action, dict_of([*form.fields, ("wording", FEES)]), follow=True)
+
+    _forms, shown = parse_page(response.content.decode())
+    assert [kind for kind, _text in shown] == ["success"]
+    mixed_month.fees.refresh_from_db()
+    assert mixed_month.fees.alternate_questions == [FEES]
+    assert mixed_month.fees.history.count() == versions + 1
+    assert [state for state in faq_state() if state[0] != mixed_month.fees.pk] == others
+    action = GapAction.objects.get()
+    assert (action.faq, action.wordings) == (mixed_month.fees, [FEES])
+    # The page now says the wording belongs to that FAQ.
+    again, _messages = parse_page(admin_client.get(DECEMBER_URL).content.decode())
+    assert f"FAQ {mixed_month.fees.pk}「" in box_of(form_of(again, FEES), FEES).note

@@ -119,15 +119,31 @@ def test_faq_admin_reads_the_month_and_adds_a_group_as_alternate_questions(
         # The charts are served by the server as SVG and load in the page.
         charts_loaded(page)
 
-        # Add the 粗大ごみ group's wordings to the FAQ the retrieval found for them.
+        # The 粗大ごみ group's form offers the FAQ the retrieval found for them, with no wording ticked.
         row = page.locator(f"#group-{target.rank}")
         expect(row.locator(".an-done")).to_have_count(0)
         form = row.locator("form.an-wordings")
         row.locator("details:has(form.an-wordings) > summary").click()
         expect(form).to_be_visible()
         expect(form.locator(f'input[name="faq"][value="{sodai.pk}"]')).to_be_checked()
+        expect(form.locator(".an-exact")).to_be_visible()
         checkboxes = form.locator('input[name="wording"]')
         expect(checkboxes).to_have_count(len(target.wordings))
+        expect(form.locator(".an-note")).to_have_count(len(target.wordings))
+        for index in range(len(target.wordings)):
+            expect(checkboxes.nth(index)).not_to_be_checked()
+        # Submitted untouched, it adds nothing and says so.
+        form.locator("[type=submit]").click()
+        expect(page).to_have_url(f"{base}{DASHBOARD_PATH}", timeout=TIMEOUT_MS)
+        expect(page.locator(".messagelist .warning")).to_have_count(1)
+        expect(page.locator(".an-done")).to_have_count(0)
+        assert Faq.objects.get(pk=sodai.pk).alternate_questions == []
+
+        # Tick the group's wordings and add them.
+        row.locator("details:has(form.an-wordings) > summary").click()
+        expect(form).to_be_visible()
+        for index in range(len(target.wordings)):
+            checkboxes.nth(index).check()
         form.locator("[type=submit]").click()
 
         expect(page).to_have_url(f"{base}{DASHBOARD_PATH}", timeout=TIMEOUT_MS)
