@@ -159,3 +159,50 @@ class ChangeEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} #{self.request_id}"
+
+
+class CheckStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting to start")
+    RUNNING = "running", _("Evaluating")
+    DONE = "done", _("Finished")
+    FAILED = "failed", _("Failed")
+
+
+class ApprovalCheck(models.Model):
+    """The golden-set regression check of one change request's proposed texts, run by the task cluster when a
+    reviewer asks to approve. It holds for the texts it evaluated (their fingerprint); edited texts need a new one."""
+
+    request = models.ForeignKey(ChangeRequest, on_delete=models.CASCADE, related_name="checks")
+    fingerprint = models.CharField(_("fingerprint of the texts"), max_length=64)
+    status = models.CharField(_("status"), max_length=8, choices=CheckStatus.choices, default=CheckStatus.QUEUED)
+    cases_done = models.PositiveIntegerField(_("questions asked"), default=0)
+    cases_total = models.PositiveIntegerField(_("questions to ask"), default=0)
+    result = models.ForeignKey(
+        "chatbot.RegressionCheck",
+        verbose_name=_("regression check"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    error = models.TextField(_("error"), blank=True)
+    comment = models.TextField(_("review comment"), blank=True, validators=[MaxLengthValidator(COMMENT_MAX_CHARS)])
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("approval check")
+        verbose_name_plural = _("approval checks")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"#{self.request_id} {self.status}"

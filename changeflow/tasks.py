@@ -24,3 +24,14 @@ def send_review_reminders() -> dict[str, int]:
         if faqs and send_review_reminder(department, faqs):
             sent[department.code] = len(faqs)
     return sent
+
+
+def run_approval_check(check_id: int) -> str:
+    """The golden-set regression check a reviewer started by asking to approve a change request."""
+    from changeflow.approval import check_run
+
+    check = check_run(check_id)
+    if check is None:
+        return f"approval check {check_id} was run already"
+    outcome = check.error or ("passed" if check.result is None or check.result.passed else "answers get worse")
+    return f"approval check {check_id} of change request #{check.request_id}: {check.status}, {outcome}"

@@ -12,11 +12,22 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from changeflow import services
+from changeflow.approval import change_approve_requested, check_current, golden_set_in_use, stalled
 from changeflow.diff import side_by_side
-from changeflow.forms import KINDS, ChangeRequestForm, ReviewForm, apply_errors, item_drafts
-from changeflow.models import ChangeKind, ChangeRequest, ChangeStatus
+from changeflow.forms import (
+    KINDS,
+    PROPOSED_FROM,
+    ChangeRequestForm,
+    ReviewForm,
+    apply_errors,
+    item_drafts,
+    item_proposals,
+    same_text,
+)
+from changeflow.models import ChangeKind, ChangeRequest, ChangeStatus, CheckStatus
+from changeflow.values import ValueProposal
 from chatbot.models import RegressionCheck
-from chatbot.regression import RegressionBlocked, change_approve_checked, passed_message
+from chatbot.regression import RegressionBlocked, passed_message
 from faq.models import Faq
 
 
@@ -81,9 +92,13 @@ def change_create(request: HttpRequest, kind: str) -> HttpResponse:
         raise PermissionDenied(_("You are not an editor of any department."))
     form = ChangeRequestForm(request.POST or None, user=request.user, kind=kind)
     items: list[dict[str, Any]] = []
+    proposed_from: list[tuple[str, str]] = []
     if request.method == "POST" and form.is_valid():
         drafts = item_drafts(form, request.POST)
+        proposals = item_proposals(form)
         data = form.cleaned_data
+        if "old_value" in form.fields:
+            proposed_from = [(PROPOSED_FROM[0], data["old_value"]), (PROPOSED_FROM[1], data["new_value"])]
         errors = services.validate_change(
             kind=kind,
             department=data["department"],
@@ -122,7 +137,7 @@ def change_create(request: HttpRequest, kind: str) -> HttpResponse:
                     else _("Change request #%(id)d was saved as a draft.") % {"id": change.pk},
                 )
                 return redirect("changeflow:detail", pk=change.pk)
-        items = _preview(drafts)
+        items = _preview(drafts, proposals)
     return render(
         request,
         "changeflow/form.html",
@@ -133,18 +148,20 @@ def change_create(request: HttpRequest, kind: str) -> HttpResponse:
             kind=kind,
             spec=KINDS[kind],
             items=items,
+            proposed_from=proposed_from,
             flags=services.injection_flags(str(value) for value in request.POST.values()) if request.POST else [],
         ),
     )
 
 
-def _preview(drafts: list[services.ItemDraft]) -> list[dict[str, Any]]:
+def _preview(drafts: list[services.ItemDraft], proposals: dict[int, ValueProposal]) -> list[dict[str, Any]]:
     rows = []
     for draft in drafts:
         current_q, current_a = (draft.faq.question, draft.faq.answer) if draft.faq else ("", "")
         new_q, new_a = ("", "") if draft.withdraw else (draft.new_question, draft.new_answer)
         question_diff = side_by_side(current_q, new_q)
         answer_diff = side_by_side(current_a, new_a)
+        proposal = proposals.get(draft.faq.pk) if draft.faq else None
         rows.append(
             {
                 "faq": draft.faq,
@@ -153,6 +170,9 @@ def _preview(drafts: list[services.ItemDraft]) -> list[dict[str, Any]]:
                 "new_answer": draft.new_answer,
                 "question_diff": question_diff,
                 "answer_diff": answer_diff,
+                "proposal": proposal,
+                "edited": proposal is not None
+                and not all(same_text(a, b) for a, b in zip((new_q, new_a), proposal.texts, strict=True)),
             }
         )
     return rows
@@ -182,7 +202,7 @@ def change_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("The proposed texts were saved."))
             elif action == "approve":
                 try:
-                    check = change_approve_checked(
+                    approval = change_approve_requested(
                         change,
                         user=request.user,
                         comment=comment,
@@ -200,7 +220,18 @@ def change_detail(request: HttpRequest, pk: int) -> HttpResponse:
                             comment=comment,
                         ),
                     )
-                _report_check(request, check)
+                if not approval.approved:
+                    messages.info(
+                        request,
+                        _(
+                            "The golden set is being evaluated with these texts. This page shows the progress and "
+                            "then the result; approve again once it has passed."
+                        )
+                        if approval.started
+                        else _("The golden set is still being evaluated with these texts."),
+                    )
+                    return redirect("changeflow:detail", pk=change.pk)
+                _report_check(request, approval.check.result if approval.check else None)
                 change.refresh_from_db()
                 if change.status == ChangeStatus.PUBLISHED:
                     messages.success(request, _("Approved and published: the effective date has come."))
@@ -238,6 +269,11 @@ def change_detail(request: HttpRequest, pk: int) -> HttpResponse:
             }
         )
     user = request.user
+    can_review = change.status == ChangeStatus.SUBMITTED and services.can_review(user, change)
+    golden_set = can_review and golden_set_in_use()
+    check = _check_shown(change) if golden_set else None
+    if check is not None and check["check"].comment and not review_form.is_bound:
+        review_form = ReviewForm(initial={"comment": check["check"].comment})
     return render(
         request,
         "changeflow/detail.html",
@@ -251,11 +287,38 @@ def change_detail(request: HttpRequest, pk: int) -> HttpResponse:
             can_submit=change.status == ChangeStatus.DRAFT and change.created_by_id == user.pk,
             can_edit_texts=(change.status == ChangeStatus.DRAFT and change.created_by_id == user.pk)
             or (change.status == ChangeStatus.SUBMITTED and services.can_review(user, change)),
-            can_review=change.status == ChangeStatus.SUBMITTED and services.can_review(user, change),
+            can_review=can_review,
+            golden_set=golden_set,
+            approval_check=check,
+            approval_stale=golden_set and check is None and change.checks.exists(),
+            refresh_seconds=check["refresh"] if check else None,
             own_submission=change.status == ChangeStatus.SUBMITTED and change.created_by_id == user.pk,
             can_rollback=change.status == ChangeStatus.PUBLISHED and services.is_reviewer(user),
         ),
     )
+
+
+# Seconds between two reloads of the review page while the golden set is being evaluated.
+CHECK_REFRESH_S = 2
+
+
+def _check_shown(change: ChangeRequest) -> dict[str, Any] | None:
+    """The regression check of the texts as they are now, as the review page shows it (None: none yet)."""
+    check = check_current(change)
+    if check is None:
+        return None
+    waiting = check.status in (CheckStatus.QUEUED, CheckStatus.RUNNING) and not stalled(check)
+    result = check.result
+    return {
+        "check": check,
+        "waiting": waiting,
+        "stalled": stalled(check),
+        "percent": round(100 * check.cases_done / check.cases_total) if check.cases_total else 0,
+        "refresh": CHECK_REFRESH_S if waiting else None,
+        "passed": check.status == CheckStatus.DONE and (result is None or result.passed),
+        "blocked": check.status == CheckStatus.DONE and result is not None and not result.passed,
+        "summary": passed_message(result) if result is not None and result.passed else "",
+    }
 
 
 @staff_member_required

@@ -18,6 +18,7 @@ from chatbot.evaluation import evaluate_cases
 from chatbot.golden import golden_cases
 from chatbot.models import EvaluationRun, RunStatus, RunTrigger
 from faq.models import Faq, FaqStatus, IndexGeneration, IndexStatus
+from faq.selectors import faqs_proposed
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +41,14 @@ def run_configuration() -> dict[str, Any]:
     published = Faq.objects.filter(status=FaqStatus.PUBLISHED)
     generation = IndexGeneration.objects.filter(status=IndexStatus.ACTIVE).order_by("-pk").first()
     last_change = published.aggregate(last=Max("updated_at"))["last"]
+    # A change put in place for this thread only (a change request checked before approval).
+    proposed = faqs_proposed()
+    published_count = published.exclude(pk__in=list(proposed)).count() + sum(
+        1 for faq in proposed.values() if faq.status == FaqStatus.PUBLISHED
+    )
+    if proposed:
+        moments = [last_change, *(faq.updated_at for faq in proposed.values())]
+        last_change = max(moment for moment in moments if moment)
     return {
         "encoders": list(settings.RETRIEVAL_ENCODERS),
         "ranker": {"path": Path(settings.RETRIEVAL_RANKER).name, "sha256": _file_digest(settings.RETRIEVAL_RANKER)},
@@ -48,11 +57,11 @@ def run_configuration() -> dict[str, Any]:
         "composer": settings.ANSWER_COMPOSER.rsplit(".", 1)[-1],
         "llm_model": settings.LLM_MODEL if llm_enabled() else None,
         "prompt_version": prompt.pk if prompt else None,
-        "faqs_published": published.count(),
+        "faqs_published": published_count,
         "faqs_last_changed": last_change.isoformat(timespec="seconds") if last_change else None,
         "index_generation": generation.pk if generation else None,
         "index_revision": getattr(generation, "revision", None),
-    }
+    } | ({"faqs_as_proposed": sorted(proposed)} if proposed else {})
 
 
 def evaluation_run(

@@ -13,6 +13,7 @@ from chatbot.models import Channel, Composer
 from chatbot.redaction import redact
 from chatbot.services import turn_ask
 from faq.models import Faq
+from faq.selectors import faqs_by_id, faqs_proposed
 
 # Numbers as written in answers: 1,000 / 8:30 / 0000-11-1301 / 2026.4.1 (after NFKC, so full-width digits count).
 KEY_FACT = re.compile(r"\d+(?:[,:.\-/]\d+)*")
@@ -148,7 +149,7 @@ def _grade(case: Case, response: dict[str, Any], right_source: dict[str, Any] | 
 
     expected = None
     if right_source and right_source.get("faq_id") is not None:
-        expected = Faq.objects.filter(pk=int(right_source["faq_id"])).first()
+        expected = faqs_by_id([int(right_source["faq_id"])]).get(int(right_source["faq_id"]))
     if expected is None:
         keys = sorted(case.relevant)
         expected = (
@@ -159,6 +160,7 @@ def _grade(case: Case, response: dict[str, Any], right_source: dict[str, Any] | 
         )
     if expected is None:
         return None
+    expected = faqs_proposed().get(expected.pk, expected)
     answer = response.get("answer") or ""
     if answer.strip() == expected.answer.strip():
         similarity = 1.0
@@ -191,7 +193,7 @@ class LlmTally:
         self.replies += 1
         if not self.judge or not response.get("sources"):
             return
-        faq = Faq.objects.filter(pk=response["sources"][0]["faq_id"]).first()
+        faq = faqs_by_id([response["sources"][0]["faq_id"]]).get(response["sources"][0]["faq_id"])
         if faq is None:
             return
         question = redact(case.query).text

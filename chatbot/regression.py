@@ -1,16 +1,16 @@
 """The regression gate: a change that would go live (a gate version, a prompt version, a change request's FAQ
 texts) is first evaluated on the golden set against what is live now, and blocked when answers get worse beyond
-the configured tolerance. An administrator may override a failed check with a recorded reason."""
+the configured tolerance. An administrator may override a failed check with a recorded reason. A change request's
+check runs in the task cluster (see `changeflow.approval`)."""
 
-import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 
+from chatbot.calibration import Case
 from chatbot.evalruns import evaluation_run
 from chatbot.golden import golden_cases
 from chatbot.models import EvaluationRun, GateConfig, PromptVersion, RegressionCheck, RunTrigger
@@ -72,16 +72,30 @@ def compare(baseline: EvaluationRun, candidate: EvaluationRun) -> Verdict:
 
 
 def regression_check(
-    *, action: str, target: str, candidate: AbstractContextManager[Any], user: Any = None
+    *,
+    action: str,
+    target: str,
+    candidate: AbstractContextManager[Any],
+    user: Any = None,
+    cases: list[Case] | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> RegressionCheck | None:
-    """Evaluate the golden set as it is live now and inside `candidate` (a context that puts the change in
-    place for this thread only), and store the comparison. None when the golden set has no cases."""
-    cases = golden_cases()
+    """Evaluate the golden set (or `cases`) as it is live now and inside `candidate` (a context that puts the
+    change in place for this thread only), and store the comparison. None when there are no cases. `progress` is
+    called with 1 for each case asked (twice the number of cases in all)."""
+    cases = golden_cases() if cases is None else cases
     if not cases:
         return None
-    before = evaluation_run(cases, trigger=RunTrigger.REGRESSION, label=f"before: {target}", judge=False)
+    before = evaluation_run(
+        cases, trigger=RunTrigger.REGRESSION, label=f"before: {target}", judge=False, progress=progress
+    )
     after = evaluation_run(
-        cases, trigger=RunTrigger.REGRESSION, label=f"after: {target}", judge=False, inside=candidate
+        cases,
+        trigger=RunTrigger.REGRESSION,
+        label=f"after: {target}",
+        judge=False,
+        inside=candidate,
+        progress=progress,
     )
     verdict = compare(before, after)
     return RegressionCheck.objects.create(
@@ -96,7 +110,9 @@ def regression_check(
     )
 
 
-def _guard(check: RegressionCheck | None, *, override_reason: str, user: Any) -> None:
+def override_or_block(check: RegressionCheck | None, *, override_reason: str, user: Any) -> None:
+    """Let a passed check (or none) through; record the override of a failed one, or raise RegressionBlocked
+    when no reason is given."""
     if check is None or check.passed:
         return
     reason = override_reason.strip()
@@ -120,7 +136,7 @@ def _activate_checked(
     """Check the change (unless it is live already), refuse it if answers get worse and no reason is given,
     then make it live."""
     check = None if live else regression_check(action=action, target=target, candidate=candidate, user=user)
-    _guard(check, override_reason=override_reason, user=user)
+    override_or_block(check, override_reason=override_reason, user=user)
     activate()
     return check
 
@@ -157,46 +173,3 @@ def prompt_activate_checked(
         user=user,
         override_reason=override_reason,
     )
-
-
-class _Discard(Exception):
-    """Rolls back the transaction that held a change only to evaluate it."""
-
-
-@contextlib.contextmanager
-def change_published_aside(change: Any) -> Iterator[None]:
-    """The change request as if published now, for this thread only: its FAQ versions written in a transaction
-    that is rolled back afterwards (with the index updates it queued), and searched through an index built aside
-    in memory with the changed FAQs re-embedded. Nothing of it remains."""
-    from changeflow.services import change_write_versions
-    from faq.retrieval.index import snapshot_override, snapshot_with_faqs
-
-    try:
-        with transaction.atomic():
-            written = change_write_versions(change)
-            with snapshot_override(snapshot_with_faqs(written)):
-                yield
-            raise _Discard
-    except _Discard:
-        pass
-
-
-def change_approve_checked(
-    change: Any, *, user: Any, comment: str = "", override_reason: str = ""
-) -> RegressionCheck | None:
-    """Approve a change request (publishing it now or on its effective date) if the golden set does not get worse
-    with its texts, or with a recorded override. Only a change a reviewer may approve is evaluated."""
-    from changeflow.models import ChangeStatus
-    from changeflow.services import can_review, change_approve
-
-    check = None
-    if change.status == ChangeStatus.SUBMITTED and can_review(user, change):
-        check = regression_check(
-            action=RegressionCheck.Action.PUBLISH,
-            target=f"change request #{change.pk}",
-            candidate=change_published_aside(change),
-            user=user,
-        )
-        _guard(check, override_reason=override_reason, user=user)
-    change_approve(change=change, user=user, comment=comment)
-    return check

@@ -33,7 +33,7 @@ from faq.models import Department, Faq
 from faq.retrieval.index import SearchResult, search
 from faq.retrieval.ranker import Candidate
 from faq.retrieval.text import mostly_latin
-from faq.selectors import department_general_reception, faq_list_public
+from faq.selectors import department_general_reception, faq_list_public, faqs_by_id
 
 logger = logging.getLogger(__name__)
 
@@ -151,7 +151,7 @@ def _gate(step: Step) -> None:
         expired = replace(step.result, candidates=step.result.with_out_of_date)
         features = gate_features(step.question, expired)
         if decide(kind, parameters, features, expired.candidates).outcome != Outcome.HANDOFF:
-            owner = Faq.objects.select_related("department").filter(pk=step.result.out_of_date_faq).first()
+            owner = faqs_by_id([step.result.out_of_date_faq]).get(step.result.out_of_date_faq)
             step.outcome, step.failure_class = Outcome.HANDOFF, FailureClass.OUT_OF_DATE
             step.department = owner.department if owner else None
             step.features = features
@@ -179,7 +179,7 @@ def _gate(step: Step) -> None:
     elif decision.outcome == Outcome.HANDOFF:
         step.failure_class = step.failure_class or FailureClass.LOW_CONFIDENCE
     if decision.department_from_candidates:
-        top = Faq.objects.select_related("department").filter(pk=step.result.candidates[0].faq_id).first()
+        top = faqs_by_id([step.result.candidates[0].faq_id]).get(step.result.candidates[0].faq_id)
         step.department = top.department if top else None
     _timed(step, "gate", started)
 
@@ -225,7 +225,7 @@ def _compose(step: Step, question_id: str | None, turn: Turn) -> tuple[dict[str,
     """The contract's answer object (CONTRACTS section 2), extractive: the FAQ's own text."""
     started = time.perf_counter()
     candidates = step.result.candidates if step.result else []
-    faqs = Faq.objects.select_related("department").in_bulk([c.faq_id for c in candidates])
+    faqs = faqs_by_id([c.faq_id for c in candidates])
     listed = [
         {**_faq_entry(faqs[c.faq_id], c.score), "fused": round(c.fused, 4)} for c in candidates if c.faq_id in faqs
     ]

@@ -311,12 +311,25 @@ def snapshot_with_faqs(faq_ids: Iterable[int]) -> Snapshot:
     """The live index with these FAQs taken again from the database, built aside in memory: published ones
     re-tokenised and re-embedded (only they are encoded), the others left out. Nothing is stored; the live
     index is unchanged. Used inside a transaction that holds a change not yet committed."""
-    base, _generation = current_snapshot()
     changed = set(faq_ids)
+    published = Faq.objects.filter(pk__in=changed, status=FaqStatus.PUBLISHED).order_by("pk")
+    return _snapshot_aside(changed, [document_of(faq) for faq in published])
+
+
+def snapshot_with_proposed(faqs: dict[int, Faq]) -> Snapshot:
+    """The live index with these FAQs as a change would leave them (unsaved copies by number, see
+    `selectors.faqs_as_if`), built aside in memory: published copies re-tokenised and re-embedded, the others left
+    out. Nothing is read from the FAQ rows and nothing is stored; the live index is unchanged."""
+    fresh = [document_of(faq) for _number, faq in sorted(faqs.items()) if faq.status == FaqStatus.PUBLISHED]
+    return _snapshot_aside(set(faqs), fresh)
+
+
+def _snapshot_aside(changed: set[int], fresh: list[Document]) -> Snapshot:
+    """The live snapshot without the `changed` FAQs' documents and with the `fresh` ones (only they are encoded)."""
+    base, _generation = current_snapshot()
     kept = [index for index, document in enumerate(base.documents) if document.faq_id not in changed]
     renumber = np.full(len(base.documents) + 1, -1, dtype=np.int64)
     renumber[kept] = np.arange(len(kept))
-    fresh = [document_of(faq) for faq in Faq.objects.filter(pk__in=changed, status=FaqStatus.PUBLISHED).order_by("pk")]
     documents = [base.documents[index] for index in kept] + fresh
     tokens = [base.tokens[index] for index in kept] + [DocumentTokens.of(document) for document in fresh]
     dense: dict[str, DenseView] = {}
@@ -384,15 +397,24 @@ def search(query: str, *, limit: int = 10) -> SearchResult:
     published: set[int] = set()
 
     def keep_published(faq_ids: list[int]) -> set[int]:
-        # One query on the question path: published FAQs, each marked valid today or not.
-        valid_today = selectors.faq_valid_on_q(selectors.today_local())
-        found = Faq.objects.filter(pk__in=faq_ids, status=FaqStatus.PUBLISHED).annotate(
-            valid_today=ExpressionWrapper(valid_today, output_field=BooleanField())
-        )
+        # One query on the question path: published FAQs, each marked valid today or not. FAQs a check puts in
+        # place for this thread (`selectors.faqs_as_if`) are taken as proposed, not from the database.
+        today = selectors.today_local()
+        proposed = selectors.faqs_proposed()
+        valid_today = selectors.faq_valid_on_q(today)
+        found = Faq.objects.filter(
+            pk__in=[faq_id for faq_id in faq_ids if faq_id not in proposed], status=FaqStatus.PUBLISHED
+        ).annotate(valid_today=ExpressionWrapper(valid_today, output_field=BooleanField()))
         for faq_id, valid_today in found.values_list("pk", "valid_today"):
             published.add(faq_id)
             if valid_today:
                 public.add(faq_id)
+        for faq_id in faq_ids:
+            faq = proposed.get(faq_id)
+            if faq is not None and faq.status == FaqStatus.PUBLISHED:
+                published.add(faq_id)
+                if selectors.faq_valid_on(faq, today):
+                    public.add(faq_id)
         return published
 
     scores = snapshot.score(query)

@@ -27,10 +27,12 @@ NEW_ANSWER = "夏祭りは8月に中央公園で開催し、名物のホタテ�
 
 
 def lexical(query: str, faq: Faq) -> float:
-    """The lexical (BM25) signal of one FAQ for a query: 0 when none of the query's words is in its text."""
+    """The lexical (BM25) signal of one FAQ for a query: 0 when none of the query's words is in its text.
+
+    An FAQ that is not among the candidates at all has no lexical match either: whether it is listed then depends
+    only on dense scores among unrelated FAQs."""
     signals = candidate(search(query), faq)
-    assert signals is not None
-    return signals["lexical"]
+    return 0.0 if signals is None else signals["lexical"]
 
 
 def candidate(result: SearchResult, faq: Faq) -> dict[str, float] | None:

@@ -10,6 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from changeflow.models import ChangeRequest
 from chatbot.models import Turn
 from faq.models import Faq
 from faq.retrieval.index import index_rebuild
@@ -109,3 +110,43 @@ def test_bench_load_prints_a_table_for_the_embedded_copy(town: dict[str, Faq], i
 def test_bench_load_refuses_impossible_settings(arguments: list[str]) -> None:
     with pytest.raises(CommandError, match=r"at least 1|0 or more"):
         call_command("bench_load", *arguments)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bench_load_approves_a_change_request_in_the_middle_of_the_load(
+    town: dict[str, Faq], isolated_index: Path
+) -> None:
+    index_rebuild()
+    out = StringIO()
+
+    call_command(
+        "bench_load",
+        "--approval",
+        "--golden-cases",
+        "20",
+        "--rate",
+        "2",
+        "--duration",
+        "2",
+        "--max-duration",
+        "0",
+        "--json",
+        stdout=out,
+    )
+
+    result = json.loads(out.getvalue().strip().splitlines()[-1])["embedded"]
+    _check_phase(result["fixed_rate"])
+    during = result["during_approval"]
+    _check_phase(during)
+    # The task cluster of the copy ran the check on 20 cases (each asked before and after), and approving
+    # against it then took no evaluation.
+    assert during["golden_cases"] == 20
+    assert during["check_status"] == "done"
+    assert during["check_questions"] == 40
+    assert during["approved"] is True
+    assert result["approval_vs_fixed_rate_p95"] == pytest.approx(
+        during["p95_ms"] / result["fixed_rate"]["p95_ms"], abs=0.01
+    )
+    # All of it happened in the copy: this installation has no change request and no new turns.
+    assert not ChangeRequest.objects.exists()
+    assert Turn.objects.count() == 0

@@ -405,7 +405,9 @@ def test_question_injections_divert_nothing_and_reveal_nothing(
             problem(item, f"diverted: {named(got)} leaves out the clean question's FAQ (clean: {named(clean)})")
         if got != clean:
             changed[item.id] = f"{named(got)} (clean: {named(clean)})"
-            if (outcome, clean[0]) not in CAUTIOUS:
+            # A clarify both times may offer other FAQs next to the clean question's one (checked above): those
+            # are the FAQs that happen to score next, not a step away from caution.
+            if outcome != clean[0] and (outcome, clean[0]) not in CAUTIOUS:
                 problem(item, f"changed to a less cautious outcome: {named(got)} (clean: {named(clean)})")
 
     compared = {lang: sum(1 for item in WITH_CLEAN if item.lang == lang) for lang in ("ja", "en")}

@@ -41,7 +41,15 @@ from django_q.models import OrmQ, Schedule, Task
 from analytics.models import GapAction, GapActionKind, GapCluster, MonthlyAggregate
 from analytics.services import current_month
 from changeflow import services
-from changeflow.models import ChangeEvent, ChangeItem, ChangeKind, ChangeRequest, ChangeStatus, DepartmentMember
+from changeflow.models import (
+    ApprovalCheck,
+    ChangeEvent,
+    ChangeItem,
+    ChangeKind,
+    ChangeRequest,
+    ChangeStatus,
+    DepartmentMember,
+)
 from changeflow.staff import department_editor_group_ensure, faq_admin_group_ensure
 from chatbot.models import (
     Channel,
@@ -662,7 +670,8 @@ def department_form(department: Department, **changes: Any) -> dict[str, Any]:
 
 
 def change_state(world: World) -> Any:
-    return rows(ChangeRequest), rows(ChangeItem), rows(ChangeEvent), rows(Faq)
+    """Approving with a golden set first queues the regression check: a started check is a change too."""
+    return rows(ChangeRequest), rows(ChangeItem), rows(ChangeEvent), rows(Faq), rows(ApprovalCheck)
 
 
 def faq_state(world: World) -> Any:

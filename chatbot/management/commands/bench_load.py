@@ -2,6 +2,7 @@ import json
 import math
 import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -32,6 +33,10 @@ SCRIPT = Path(settings.BASE_DIR) / "chatbot" / "bench" / "chat.lua"
 TIMEOUT_S = 10
 # Seconds between two samples of the server's memory during a phase.
 RSS_INTERVAL_S = 2.0
+# --approval: seconds of load before the reviewer asks to approve and after the approval, and the longest the
+# phase may last.
+APPROVAL_AFTER_S = 5
+APPROVAL_PHASE_MAX_S = 1800
 STACKS = ("embedded", "services", "both")
 
 
@@ -87,6 +92,21 @@ class Command(BaseCommand):
         )
         parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes.")
         parser.add_argument("--threads", type=int, default=4, help="Threads per gunicorn worker.")
+        parser.add_argument(
+            "--approval",
+            action="store_true",
+            help=(
+                "Also run the fixed-rate phase while a reviewer approves a change request: the golden set is made "
+                "--golden-cases cases, the task cluster runs the regression check, and the phase lasts until the "
+                "check is done and the change approved."
+            ),
+        )
+        parser.add_argument(
+            "--golden-cases",
+            type=int,
+            default=1000,
+            help="Golden-set cases for --approval (variants of the case files).",
+        )
         parser.add_argument("--json", action="store_true")
         parser.add_argument("--keep", action="store_true", help="Keep the copy, the server logs and wrk's files.")
 
@@ -95,6 +115,8 @@ class Command(BaseCommand):
             raise CommandError("wrk is not installed: `apt-get install wrk` (or `make tools`)")
         if options["rate"] < 1 or options["duration"] < 1 or options["max_connections"] < 1:
             raise CommandError("--rate, --duration and --max-connections must be at least 1")
+        if options["golden_cases"] < 1:
+            raise CommandError("--golden-cases must be at least 1")
         if options["max_duration"] < 0 or options["workers"] < 1 or options["threads"] < 1:
             raise CommandError("--max-duration must be 0 or more, --workers and --threads at least 1")
         stacks = ["embedded", "services"] if options["stack"] == "both" else [options["stack"]]
@@ -264,7 +286,11 @@ class Command(BaseCommand):
         host = f"http://127.0.0.1:{port}"
         run = uuid.uuid4().hex[:12]
         measured: dict[str, Any] = {}
+        cleanup = ExitStack()
         try:
+            approval = None
+            if options["approval"]:
+                approval = cleanup.enter_context(self._approval_helper(work, target, options))
             self._wait_ready(host, server, log)
             self._warm_up(host, work / "bodies.jsonl", options["workers"] * options["threads"])
             process = psutil.Process(server.pid)
@@ -278,6 +304,26 @@ class Command(BaseCommand):
                     work, host, target, process, f"{run}-fixed", connections, options["duration"], options["rate"]
                 ),
             }
+            if approval is not None:
+                measured["during_approval"] = {
+                    "target_rps": options["rate"],
+                    "connections": connections,
+                    **self._phase(
+                        work,
+                        host,
+                        target,
+                        process,
+                        f"{run}-approval",
+                        connections,
+                        APPROVAL_PHASE_MAX_S,
+                        options["rate"],
+                        during=approval,
+                    ),
+                }
+                if measured["fixed_rate"]["p95_ms"]:
+                    measured["approval_vs_fixed_rate_p95"] = round(
+                        measured["during_approval"]["p95_ms"] / measured["fixed_rate"]["p95_ms"], 2
+                    )
             if options["max_duration"]:
                 measured["back_to_back"] = {
                     "connections": options["max_connections"],
@@ -298,7 +344,88 @@ class Command(BaseCommand):
                 server.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 server.kill()
+            cleanup.close()
         return measured
+
+    @contextmanager
+    def _approval_helper(
+        self, work: Path, target: Target, options: dict[str, Any]
+    ) -> Iterator[Callable[[Callable[[], None]], dict[str, Any]]]:
+        """The task cluster of the installation under load, and a process of its own that enlarges the golden set,
+        submits a change request and approves it when asked (see chatbot/bench/approval.py). Yields what the
+        approval phase runs while wrk drives the load: it returns the approval's figures."""
+        cluster_log = work / f"qcluster-{target.name}.log"
+        cluster = subprocess.Popen(
+            [sys.executable, "manage.py", "qcluster"],
+            env=target.env,
+            cwd=settings.BASE_DIR,
+            stdout=subprocess.DEVNULL,
+            stderr=cluster_log.open("w"),
+        )
+        helper = subprocess.Popen(
+            [sys.executable, "-m", "chatbot.bench.approval"],
+            env=target.env,
+            cwd=settings.BASE_DIR,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=(work / f"approval-{target.name}.log").open("w"),
+            text=True,
+        )
+
+        def ask(*words: object) -> dict[str, Any]:
+            assert helper.stdin is not None
+            assert helper.stdout is not None
+            helper.stdin.write(" ".join(str(word) for word in words) + "\n")
+            helper.stdin.flush()
+            line = helper.stdout.readline()
+            if not line:
+                raise CommandError(f"the approval helper stopped: see {work}/approval-{target.name}.log (--keep)")
+            answer: dict[str, Any] = json.loads(line)
+            if "error" in answer and answer["error"] and words[0] != "state":
+                raise CommandError(f"approval helper, {words[0]}: {answer['error']}")
+            return answer
+
+        def approve(stop: Callable[[], None]) -> dict[str, Any]:
+            time.sleep(APPROVAL_AFTER_S)
+            started = ask("start", change)
+            if started["approved"] or started["check"] is None:
+                raise CommandError("the change was approved without a check: is the golden set empty?")
+            began = time.monotonic()
+            state = ask("state", started["check"])
+            while state["status"] in ("queued", "running"):
+                if time.monotonic() - began > APPROVAL_PHASE_MAX_S - APPROVAL_AFTER_S - 30:
+                    break
+                time.sleep(1)
+                state = ask("state", started["check"])
+            checked_s = round(time.monotonic() - began, 1)
+            finished = ask("finish", change) if state["status"] == "done" else {"approved": False, "request_ms": None}
+            time.sleep(APPROVAL_AFTER_S)
+            stop()
+            return {
+                "golden_cases": golden["cases"],
+                "ask_to_approve_ms": started["request_ms"],
+                "check_status": state["status"],
+                "check_passed": state["passed"],
+                "check_error": state["error"],
+                "check_questions": state["total"],
+                "check_s": checked_s,
+                "approved": finished["approved"],
+                "approve_ms": finished["request_ms"],
+            }
+
+        try:
+            golden = ask("golden", options["golden_cases"], *CASE_FILES)
+            change = ask("prepare")["change"]
+            yield approve
+        finally:
+            if helper.stdin is not None:
+                helper.stdin.close()
+            for process in (helper, cluster):
+                process.terminate()
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
 
     def _wait_ready(self, host: str, server: subprocess.Popen[bytes], log: Path) -> None:
         deadline = time.monotonic() + 180
@@ -343,7 +470,10 @@ class Command(BaseCommand):
         connections: int,
         seconds: int,
         rate: int,
+        during: Callable[[Callable[[], None]], dict[str, Any]] | None = None,
     ) -> dict[str, Any]:
+        """One wrk run; with `during`, that runs meanwhile and stops wrk (through the callable it gets) when it is
+        done, and its figures are added to the phase's."""
         turns_file = work / f"turns-{keys}"
         summary_file = work / f"summary-{keys}.json"
         rss_before = _rss_mb(server)
@@ -356,8 +486,9 @@ class Command(BaseCommand):
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
+        extra: dict[str, Any] = {}
         try:
-            done = subprocess.run(
+            wrk = subprocess.Popen(
                 [
                     "wrk",
                     "-t",
@@ -381,16 +512,25 @@ class Command(BaseCommand):
                     "LOAD_SUMMARY": str(summary_file),
                 },
                 cwd=work,
-                capture_output=True,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
                 text=True,
-                check=False,
             )
+            try:
+                if during is not None:
+                    # wrk stops at SIGINT like at the end of its time, with its summary.
+                    extra = during(lambda: wrk.send_signal(signal.SIGINT))
+                stdout, stderr = wrk.communicate()
+            finally:
+                if wrk.poll() is None:
+                    wrk.kill()
+                    wrk.wait()
         finally:
             stop.set()
             sampler.join()
-        (work / f"wrk-{keys}.log").write_text(done.stdout + done.stderr, encoding="utf-8")
-        if done.returncode != 0 or not summary_file.is_file():
-            raise CommandError(f"wrk failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+        (work / f"wrk-{keys}.log").write_text(stdout + stderr, encoding="utf-8")
+        if wrk.returncode != 0 or not summary_file.is_file():
+            raise CommandError(f"wrk failed:\n{stdout[-2000:]}\n{stderr[-2000:]}")
         summary = json.loads(summary_file.read_text(encoding="utf-8"))
         answered = {
             uuid.UUID(line.strip()).hex
@@ -422,6 +562,7 @@ class Command(BaseCommand):
             "server_rss_mb_peak": max([rss_before, rss_after, *samples]),
             "server_rss_mb_after": rss_after,
             "server_rss_growth_pct": round((rss_after - rss_before) / rss_before * 100, 1) if rss_before else 0.0,
+            **extra,
         }
 
     def _turn_rows(self, target: Target, prefix: str, answered: set[str]) -> tuple[int, int, int]:
@@ -460,7 +601,7 @@ class Command(BaseCommand):
         )
         self.stdout.write(header)
         for name in stacks:
-            for phase in ("fixed_rate", "back_to_back"):
+            for phase in ("fixed_rate", "during_approval", "back_to_back"):
                 if phase not in result[name]:
                     continue
                 p = result[name][phase]
@@ -473,5 +614,14 @@ class Command(BaseCommand):
                 )
         for name in stacks:
             self.stdout.write(f"{name}: {result[name]['server']}, {result[name]['faqs']} published FAQs")
+            approval = result[name].get("during_approval")
+            if approval:
+                self.stdout.write(
+                    f"{name} approval: {approval['golden_cases']} golden cases, asking to approve "
+                    f"{approval['ask_to_approve_ms']} ms, check {approval['check_status']} "
+                    f"({'passed' if approval['check_passed'] else 'blocked'}) in {approval['check_s']} s, "
+                    f"approved {approval['approved']} in {approval['approve_ms']} ms; p95 during / without: "
+                    f"{result[name].get('approval_vs_fixed_rate_p95')}x"
+                )
         if "services_vs_embedded" in result:
             self.stdout.write("services / embedded: " + json.dumps(result["services_vs_embedded"]))

@@ -199,7 +199,9 @@ def test_search_edit_visible_after_commit(town, django_capture_on_commit_callbac
     assert top_faq_id(search("図書館は何時まで開いていますか")) == faq.pk
     old_wording = search("ズワイガニ祭り")
     assert top_faq_id(old_wording) != faq.pk
-    assert next(c for c in old_wording.candidates if c.faq_id == faq.pk).signals["lexical"] == 0.0
+    # Whether the edited FAQ is still among the candidates depends on dense scores of unrelated texts; when it is,
+    # nothing of the old wording matches it any more.
+    assert all(c.signals.get("lexical", 0.0) == 0.0 for c in old_wording.candidates if c.faq_id == faq.pk)
 
 
 # 5. vector store gone --------------------------------------------------------------------------------------------
