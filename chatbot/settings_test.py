@@ -16,3 +16,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # With DATABASE_URL pointing at PostgreSQL, Django creates its own test database there.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"].setdefault("TEST", {})["NAME"] = str(DATA_DIR / "test-db.sqlite3")  # noqa: F405
+
+# Django's test client logs in (Client.login) without a request, which django-axes refuses; logins through the
+# login page are still counted and locked out as in production (tests/login_backend.py).
+AUTHENTICATION_BACKENDS = ["tests.login_backend.TestClientAxesBackend", *AUTHENTICATION_BACKENDS[1:]]  # noqa: F405
