@@ -38,10 +38,14 @@ class DepartmentMemberAdmin(admin.ModelAdmin):
 
 class ChangeEventInline(admin.TabularInline):
     model = ChangeEvent
-    fields = ("at", "actor", "action", "from_status", "to_status", "comment")
+    fields = ("at", "actor", "step", "comment")
     readonly_fields = fields
     extra = 0
     can_delete = False
+
+    @admin.display(description=_("action"))
+    def step(self, obj: ChangeEvent) -> str:
+        return obj.summary()
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -12,11 +12,11 @@ from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from faq import fileformats
 from faq.exporting import faq_export_bytes
 from faq.forms import DepartmentAdminForm, FaqAdminForm, FaqImportForm
+from faq.history_admin import ReadableHistoryAdmin
 from faq.importing import FaqImportError, ImportOptions, import_faq_data
 from faq.models import Category, Department, Faq, FaqStatus, IndexGeneration
 from faq.retrieval.index import index_sync_on_commit
@@ -24,7 +24,7 @@ from faq.selectors import faq_valid_on_q
 from faq.services import faq_publish, faq_withdraw
 
 
-class GuardedHistoryAdmin(SimpleHistoryAdmin):
+class GuardedHistoryAdmin(ReadableHistoryAdmin):
     """Version pages that respect the change permission and the user's own list.
 
     django-simple-history checks only the view permission on its version

@@ -34,7 +34,18 @@ def https_urls(field: models.Field, **kwargs: Any) -> forms.Field | None:
     return field.formfield(**kwargs)
 
 
-class DepartmentAdminForm(forms.ModelForm):
+class VersionReasonForm(forms.ModelForm):
+    """An admin form whose save is kept as a version with the editor's optional note as part of its reason."""
+
+    change_reason = forms.CharField(
+        label=_("Reason for the change (optional)"),
+        required=False,
+        max_length=200,
+        help_text=_("Kept with this version in the history, after “Edited in admin”."),
+    )
+
+
+class DepartmentAdminForm(VersionReasonForm):
     class Meta:
         model = Department
         fields = [
@@ -53,7 +64,7 @@ class DepartmentAdminForm(forms.ModelForm):
         formfield_callback = https_urls
 
 
-class FaqAdminForm(forms.ModelForm):
+class FaqAdminForm(VersionReasonForm):
     alternate_questions = AlternateQuestionsField(
         label=_("alternate questions"),
         required=False,

@@ -1,0 +1,43 @@
+"""Texts of the third-party apps that staff read in the admin (django-axes, django-simple-history), named here
+so that `make messages` keeps their Japanese translations in the project's catalogue: neither app ships Japanese."""
+
+from django.utils.translation import gettext_noop
+
+THIRD_PARTY_TEXTS = (
+    gettext_noop("View history: %s"),
+    gettext_noop("Revert %s"),
+    gettext_noop("Revert"),
+    gettext_noop("Press the 'Revert' button below to revert to this version of the object."),
+    gettext_noop("Revert %(verbose_name)s"),
+    gettext_noop("View %(verbose_name)s"),
+    gettext_noop("Locked Out"),
+    gettext_noop("Form Data"),
+    gettext_noop("Meta Data"),
+    gettext_noop("Clean up expired attempts"),
+    gettext_noop("Not set"),
+    gettext_noop("Attempt Remaining"),
+    gettext_noop("User Agent"),
+    gettext_noop("IP Address"),
+    gettext_noop("HTTP Accept"),
+    gettext_noop("Path"),
+    gettext_noop("Attempt Time"),
+    gettext_noop("Access lock out"),
+    gettext_noop("access failure"),
+    gettext_noop("access failures"),
+    gettext_noop("GET Data"),
+    gettext_noop("POST Data"),
+    gettext_noop("Failed Logins"),
+    gettext_noop("access attempt"),
+    gettext_noop("access attempts"),
+    gettext_noop("Access Attempt"),
+    gettext_noop("Expires At"),
+    gettext_noop("The time when access attempt expires and is no longer valid."),
+    gettext_noop("access attempt expiration"),
+    gettext_noop("access attempt expirations"),
+    gettext_noop("Logout Time"),
+    gettext_noop("Session key hash (sha256)"),
+    gettext_noop("access log"),
+    gettext_noop("access logs"),
+    gettext_noop("Account locked: too many login attempts. Please try again later."),
+    gettext_noop("Account locked: too many login attempts. Contact an admin to unlock your account."),
+)
