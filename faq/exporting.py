@@ -1,4 +1,8 @@
-"""Export FAQs in the import format, so that an export imports back unchanged."""
+"""Export FAQs in the import format, so that an export imports back unchanged.
+
+In CSV and TSV a text that a spreadsheet would run as a formula is written with a leading apostrophe
+(`faq.spreadsheet`); the import removes exactly that apostrophe again. JSON and JSONL carry the texts as they are.
+"""
 
 import csv
 import io
@@ -10,6 +14,7 @@ from django.db.models import QuerySet
 
 from faq.importing import COLUMNS
 from faq.models import ALTERNATE_SEPARATOR, Faq
+from faq.spreadsheet import neutralise
 
 
 def faq_export_rows(faqs: Iterable[Faq]) -> list[dict[str, Any]]:
@@ -42,7 +47,8 @@ def faq_export_bytes(faqs: QuerySet[Faq], *, fmt: str) -> bytes:
         )
         writer.writeheader()
         for row in rows:
-            writer.writerow(row | {"alternate_questions": ALTERNATE_SEPARATOR.join(row["alternate_questions"])})
+            cells = row | {"alternate_questions": ALTERNATE_SEPARATOR.join(row["alternate_questions"])}
+            writer.writerow({key: neutralise(value) for key, value in cells.items()})
         return ("\ufeff" + buffer.getvalue()).encode("utf-8")
     json_rows = [{key: (value if value != "" else None) for key, value in row.items()} for row in rows]
     if fmt == "json":

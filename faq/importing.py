@@ -22,6 +22,7 @@ from faq.fileformats import FileFormatError
 from faq.models import ALTERNATE_SEPARATOR, Category, Department, Faq, FaqStatus
 from faq.retrieval.index import index_sync_on_commit
 from faq.services import category_get_or_create
+from faq.spreadsheet import restore
 
 COLUMNS = (
     "external_id",
@@ -267,6 +268,13 @@ def _check_columns(parsed: fileformats.ParsedFile, fmt: str, report: ImportRepor
         report.warnings.append(_("ignored unknown columns: %(cols)s") % {"cols": ", ".join(unknown)})
 
 
+def _restore_cells(row: dict[str, Any]) -> dict[str, Any]:
+    """A CSV/TSV row with the apostrophe the export puts before formula-like texts removed (`faq.spreadsheet`)."""
+    if "__error__" in row:
+        return row
+    return {key: restore(value) if isinstance(value, str) else value for key, value in row.items()}
+
+
 def import_faq_data(*, data: bytes, fmt: str, encoding: str | None = None, options: ImportOptions) -> ImportReport:
     """Validate and write FAQ rows from the bytes of one file."""
     report = ImportReport(dry_run=options.dry_run)
@@ -279,9 +287,10 @@ def import_faq_data(*, data: bytes, fmt: str, encoding: str | None = None, optio
     if not parsed.rows:
         raise FaqImportError(_("the file has no FAQ rows"))
     report.rows = len(parsed.rows)
+    rows = [(line, _restore_cells(row)) for line, row in parsed.rows] if fmt in ("csv", "tsv") else parsed.rows
     with transaction.atomic():
         importer = _Importer(options, report)
-        for line, row in parsed.rows:
+        for line, row in rows:
             try:
                 with transaction.atomic():
                     outcome = importer.row(line, row)
