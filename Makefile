@@ -52,7 +52,7 @@ lock-upgrade:
 setup: install
 	DJANGO_DEBUG=true $(BIN)/python manage.py migrate --noinput
 	DJANGO_DEBUG=true $(BIN)/python manage.py load_sample_town
-	DJANGO_DEBUG=true $(BIN)/python manage.py setup_demo_staff
+	DJANGO_DEBUG=true SITE_HOST=$(HOST) SITE_PORT=$(PORT) $(BIN)/python manage.py setup_demo_staff
 	DJANGO_DEBUG=true $(BIN)/python manage.py rebuild_index --if-missing
 	DJANGO_DEBUG=true $(BIN)/python manage.py calibrate_gate --if-uncalibrated --split odd \
 		--cases faq/sample_data/cases/ja.jsonl faq/sample_data/cases/en.jsonl faq/sample_data/cases/oos.jsonl
@@ -66,7 +66,7 @@ setup: install
 # processes at once can leave it hung); if it has not ended after 8 s its whole
 # session is killed.
 run: setup
-	DJANGO_DEBUG=true setsid $(BIN)/python manage.py qcluster & QCLUSTER=$$!; \
+	DJANGO_DEBUG=true SITE_HOST=$(HOST) SITE_PORT=$(PORT) setsid $(BIN)/python manage.py qcluster & QCLUSTER=$$!; \
 	stop_cluster() { \
 		trap - EXIT INT TERM; \
 		kill -TERM $$QCLUSTER 2>/dev/null; \
@@ -74,7 +74,7 @@ run: setup
 		wait $$QCLUSTER 2>/dev/null; pkill -P $$WATCHDOG 2>/dev/null; kill $$WATCHDOG 2>/dev/null; \
 	}; \
 	trap 'stop_cluster; exit 0' INT TERM; trap stop_cluster EXIT; \
-	DJANGO_DEBUG=true $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	DJANGO_DEBUG=true SITE_HOST=$(HOST) SITE_PORT=$(PORT) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 lint: install-dev
 	$(BIN)/ruff check .
@@ -87,9 +87,10 @@ typecheck: install-dev
 # driven by Playwright (its own browser downloads are not used); pdftoppm
 # (poppler-utils) to check that the monthly PDF report renders; wrk, the load
 # generator of `bench_load`; PostgreSQL and Redis servers for the scale-out
-# tests (tests/scaleout starts and stops them on 127.0.0.1 itself).
+# tests (tests/scaleout starts and stops them on 127.0.0.1 itself); a Japanese
+# font (IPA Gothic) so that the browser tests' screenshots show Japanese text.
 tools:
-	@{ test -x /usr/bin/chromium && test -x /usr/bin/pdftoppm && test -x /usr/bin/wrk && test -x /usr/bin/redis-server && ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; } || { if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; $$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends chromium poppler-utils wrk postgresql redis-server; }
+	@{ test -x /usr/bin/chromium && test -x /usr/bin/pdftoppm && test -x /usr/bin/wrk && test -x /usr/bin/redis-server && ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 && test -d /usr/share/fonts/opentype/ipafont-gothic; } || { if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; $$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends chromium poppler-utils wrk postgresql redis-server fonts-ipafont-gothic; }
 
 pytest: install-dev tools
 	$(BIN)/pytest

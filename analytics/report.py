@@ -2,7 +2,7 @@
 
 Everything comes from the month's aggregate (run `aggregate_month` first; the
 report does it when the month has none), the groups of unanswered questions,
-and the FAQ changes published in the month. Question texts are the redacted
+and the change requests published and FAQ changes people made in the month. Question texts are the redacted
 ones stored in the turn log.
 """
 
@@ -13,13 +13,13 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Max
-
 from analytics import charts
+from analytics.changes import faq_changes
 from analytics.models import GapCluster, MonthlyAggregate
 from analytics.services import actions_by_key, add_months, aggregate_month, month_bounds
 from changeflow.models import ChangeRequest
 from faq.models import Faq
+from faq.spreadsheet import neutralise_row
 
 FORMATS = ("xlsx", "csv", "pdf")
 CONTENT_TYPES = {
@@ -39,7 +39,7 @@ class Report:
     clusters: list[GapCluster]
     actions: dict[str, list[Any]]
     changes: list[list[Any]]  # published change requests
-    faq_edits: list[list[Any]]  # FAQs with new versions in the month
+    faq_edits: list[list[Any]]  # FAQs people changed in the month, each once (analytics.changes)
 
     def summary(self) -> list[tuple[str, Any, Any]]:
         """(label, this month, last month) rows."""
@@ -129,7 +129,16 @@ CHANGE_HEADER = [
     "公開 Published",
     "状態 Status",
 ]
-EDIT_HEADER = ["FAQ", "質問 Question", "部署 Department", "版数 Versions", "最終更新 Last change", "状態 Status"]
+EDIT_HEADER = [
+    "FAQ",
+    "質問 Question",
+    "部署 Department",
+    "変更の種類 Kind of change",
+    "変更した人 Changed by",
+    "版数 Versions",
+    "最終更新 Last change",
+    "状態 Status",
+]
 
 
 def build(month: datetime.date, *, user: Any = None) -> Report:
@@ -162,12 +171,9 @@ def build(month: datetime.date, *, user: Any = None) -> Report:
         ]
         for change in change_rows.select_related("department").order_by("published_at", "pk")
     ]
-    versions = Faq.history.filter(history_date__gte=start, history_date__lt=end)
-    if own is not None:
-        versions = versions.filter(id__in=Faq.objects.filter(department_id__in=own).values("pk"))
-    edited = versions.values("id").annotate(versions=Count("history_id"), last=Max("history_date")).order_by("id")
+    edited = faq_changes(start, end, departments=own)
     faqs = {
-        faq.pk: faq for faq in Faq.objects.filter(pk__in=[row["id"] for row in edited]).select_related("department")
+        faq.pk: faq for faq in Faq.objects.filter(pk__in=[row.faq_id for row in edited]).select_related("department")
     }
 
     def department_name(faq_id: int) -> str:
@@ -176,12 +182,14 @@ def build(month: datetime.date, *, user: Any = None) -> Report:
 
     faq_edits = [
         [
-            row["id"],
-            faqs[row["id"]].question if row["id"] in faqs else "",
-            department_name(row["id"]),
-            row["versions"],
-            row["last"].astimezone(start.tzinfo).strftime("%Y-%m-%d %H:%M"),
-            faqs[row["id"]].get_status_display() if row["id"] in faqs else "",
+            row.faq_id,
+            faqs[row.faq_id].question if row.faq_id in faqs else "",
+            department_name(row.faq_id),
+            "、".join(row.kinds),
+            "、".join(row.people),
+            row.versions,
+            row.last.astimezone(start.tzinfo).strftime("%Y-%m-%d %H:%M") if row.last else "",
+            faqs[row.faq_id].get_status_display() if row.faq_id in faqs else "",
         ]
         for row in edited
     ]
@@ -205,19 +213,9 @@ def _str(value: Any) -> str:
     return str(value)
 
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-SIGNED_NUMBER = re.compile(r"^[+-]\d+(\.\d+)?$")
-
-
-def _cell(value: Any) -> Any:
-    """Text a spreadsheet would run as a formula (=, +, -, @ first) is written with a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_START) and not SIGNED_NUMBER.match(value):
-        return "'" + value
-    return value
-
-
 def _safe_rows(rows: Any) -> list[list[Any]]:
-    return [[_cell(value) for value in row] for row in rows]
+    """Text a spreadsheet would run as a formula is written with a leading apostrophe (`faq.spreadsheet`)."""
+    return [neutralise_row(row) for row in rows]
 
 
 def render(report: Report, fmt: str) -> bytes:
@@ -272,7 +270,7 @@ def render_xlsx(report: Report) -> bytes:
         for cell in ws[1]:
             cell.font = bold
         for row in rows:
-            ws.append(list(row))
+            ws.append(neutralise_row(row))
             for cell in ws[ws.max_row]:
                 if cell.data_type == "f":  # text that openpyxl would store as a formula: keep it text
                     cell.data_type = "s"
@@ -301,6 +299,7 @@ def render_xlsx(report: Report) -> bytes:
 
 def render_pdf(report: Report) -> bytes:
     from reportlab.lib import colors
+    from reportlab.lib.enums import TA_RIGHT
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
@@ -313,11 +312,33 @@ def render_pdf(report: Report) -> bytes:
         pdfmetrics.registerFont(TTFont(font, str(charts.FONT_PATH)))
     heading = ParagraphStyle("heading", fontName=font, fontSize=15, leading=20, spaceAfter=6)
     subheading = ParagraphStyle("subheading", fontName=font, fontSize=11.5, leading=16, spaceBefore=8, spaceAfter=4)
-    cell = ParagraphStyle("cell", fontName=font, fontSize=7.5, leading=9.5, wordWrap="CJK")
+    cell = ParagraphStyle("cell", fontName=font, fontSize=7.5, leading=9.5)
+    number = ParagraphStyle("number", parent=cell, alignment=TA_RIGHT)
+    padding = 12.0  # the table's cell padding, left and right
+
+    def measure(text: str) -> float:
+        return float(pdfmetrics.stringWidth(text, font, cell.fontSize))
 
     def table(header: list[str], rows: list[list[Any]], widths: list[float]) -> Table:
-        data = [[Paragraph(_escape(_str(value)), cell) for value in row] for row in [header, *rows]]
-        result = Table(data, colWidths=[w * mm for w in widths], repeatRows=1)
+        """Headers keep their Japanese and their English on a line each; lines wrap where Japanese typesetting
+        allows (`_wrap_line`: never inside an English word); the columns are widened to the header lines and
+        longest words, within the table's width; numbers are right-aligned."""
+        fitted = _fit_widths(header, rows, [w * mm for w in widths], measure, padding=padding)
+
+        def paragraph(lines: list[str], column: int, style: ParagraphStyle) -> Paragraph:
+            room = fitted[column] - padding
+            wrapped = [part for line in lines for part in _wrap_line(line, room, measure)]
+            return Paragraph("<br/>".join(_escape(line) for line in wrapped), style)
+
+        head = [paragraph(_header_lines(text), i, cell) for i, text in enumerate(header)]
+        body = [
+            [
+                paragraph(_str(value).splitlines() or [""], i, number if _is_number(value) else cell)
+                for i, value in enumerate(row)
+            ]
+            for row in rows
+        ]
+        result = Table([head, *body], colWidths=fitted, repeatRows=1)
         result.setStyle(
             TableStyle(
                 [
@@ -350,7 +371,7 @@ def render_pdf(report: Report) -> bytes:
     story.append(Paragraph("公開された変更申請 Change requests published", subheading))
     story.append(table(CHANGE_HEADER, report.changes or [["-"] * 7], [14, 26, 28, 50, 20, 22, 20]))
     story.append(Paragraph("更新されたFAQ FAQs changed", subheading))
-    story.append(table(EDIT_HEADER, report.faq_edits or [["-"] * 6], [12, 80, 30, 14, 24, 20]))
+    story.append(table(EDIT_HEADER, report.faq_edits or [["-"] * 8], [10, 50, 24, 28, 24, 12, 18, 14]))
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
         buffer,
@@ -365,6 +386,112 @@ def render_pdf(report: Report) -> bytes:
     )
     document.build(story)
     return buffer.getvalue()
+
+
+NUMBER = re.compile(r"^[+-]?\d[\d,]*(\.\d+)?%?$")
+HEADER_PARTS = re.compile(r"^([^\x00-\x7f]+?)\s+([\x00-\x7f]+)$")
+
+
+# Japanese line-breaking rules (kinsoku): characters that may not start a line, and that may not end one.
+NO_LINE_START = set(
+    "、。，．,.)）]］｝〕〉》」』】〙〗〟’”»ゝゞー々〻‐゠–〜～?!？！‼⁇⁈⁉・:;：；/／%％"
+    "ァィゥェォッャュョヮヵヶぁぃぅぇぉっゃゅょゎゕゖㇰㇱㇲㇳㇴㇵㇶㇷㇸㇹㇺㇻㇼㇽㇾㇿ"
+)
+NO_LINE_END = set("(（[［｛〔〈《「『【〘〖〝‘“«")
+
+
+# Cell words wider than this (long URLs, codes) are broken inside rather than widen their column further.
+WORD_MAX = 45 * 72 / 25.4  # 45 mm in points
+
+
+def _units(text: str) -> list[str]:
+    """The pieces of a line no line break may fall inside, and " " for the spaces between them: a word of Latin
+    letters, digits and signs, or one Japanese character, together with the characters that may not start a
+    line after it (、。」ー small kana ...) and those that may not end a line before it (「（ ...)."""
+    units: list[str] = []
+    glue_next = False
+    for match in re.finditer(r"\s+|[!-~]+|\S", text):
+        piece = match.group()
+        if piece.isspace():
+            units.append(" ")
+            glue_next = False
+            continue
+        if units and units[-1] != " " and (glue_next or piece[0] in NO_LINE_START):
+            units[-1] += piece
+        else:
+            units.append(piece)
+        glue_next = piece[-1] in NO_LINE_END
+    return units
+
+
+def _wrap_line(text: str, width: float, measure: Any) -> list[str]:
+    """Break one line of text into lines at most `width` wide where Japanese typesetting allows: between two
+    `_units` (two Japanese characters, a Japanese character and a word) and at spaces; never inside a word.
+    Only a single unit wider than `width` is broken inside."""
+    lines: list[str] = []
+    line = ""
+    for unit in _units(text):
+        if unit == " ":
+            line = line + " " if line else line
+            continue
+        if line and measure(line + unit) <= width:
+            line += unit
+            continue
+        if line:
+            lines.append(line.rstrip())
+        line = ""
+        if measure(unit) <= width:
+            line = unit
+            continue
+        for character in unit:  # a single unit too wide for the column: broken inside
+            if line and measure(line + character) > width:
+                lines.append(line)
+                line = ""
+            line += character
+    lines.append(line.rstrip())
+    return lines
+
+
+def _is_number(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int | float) or (isinstance(value, str) and bool(NUMBER.match(value)))
+
+
+def _header_lines(text: str) -> list[str]:
+    """ "前月比 vs last month" -> ["前月比", "vs last month"]: the Japanese and the English each on a line."""
+    match = HEADER_PARTS.match(text)
+    return [match.group(1), match.group(2)] if match else [text]
+
+
+def _fit_widths(
+    header: list[str], rows: list[list[Any]], widths: list[float], measure: Any, *, padding: float
+) -> list[float]:
+    """Column widths (points) summing to sum(widths): each at least as wide as the longest word of its cells (up
+    to WORD_MAX wide) and its header lines (else, when the table cannot give that, its header's longest word);
+    the width beyond that is taken from the columns with the most to spare."""
+    total = sum(widths)
+
+    def longest(texts: list[str]) -> float:
+        return max((measure(text) for text in texts), default=0.0) + padding + 0.5
+
+    def words(text: str) -> list[str]:
+        return [unit for unit in _units(text) if unit != " "]
+
+    cells = [longest([word for row in rows for word in words(_str(row[i]))]) for i in range(len(widths))]
+    candidates = []
+    for cap in (WORD_MAX, None):
+        body = [min(width, WORD_MAX if cap else asked) for width, asked in zip(cells, widths, strict=True)]
+        candidates.append([max(longest(_header_lines(text)), body[i]) for i, text in enumerate(header)])
+        candidates.append([max(longest(words(text)), body[i]) for i, text in enumerate(header)])
+    least = next((widths_ for widths_ in candidates if sum(widths_) <= total), candidates[-1])
+    fitted = [max(width, low) for width, low in zip(widths, least, strict=True)]
+    excess = sum(fitted) - total
+    spare = [width - low for width, low in zip(fitted, least, strict=True)]
+    if excess > 0 and sum(spare) > 0:
+        share = min(excess / sum(spare), 1.0)
+        fitted = [width - room * share for width, room in zip(fitted, spare, strict=True)]
+    return fitted
 
 
 def _escape(text: str) -> str:

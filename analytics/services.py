@@ -34,6 +34,9 @@ WORDINGS_KEPT = 30
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 # A group this similar to one of last month's is "the same group" for the trend.
 TREND_MATCH = 0.8
+# The task cluster recomputes the month so far this often (schedule "analytics: month so far", migration 0003);
+# the dashboard recomputes a month so far that is older than this when it is opened.
+CURRENT_MONTH_EVERY = datetime.timedelta(minutes=10)
 NOTHING_CHOSEN = gettext_lazy(
     "No wording was ticked, so nothing was added. Tick the wordings that ask what the FAQ answers, then add them."
 )
@@ -308,6 +311,32 @@ def aggregate_month(month: datetime.date) -> MonthlyAggregate:
         GapCluster.objects.bulk_create(clusters, batch_size=200)
     logger.info("aggregated %s: %d turns, %d unanswered, %d groups", month, len(rows), len(reasons), len(groups))
     return aggregate
+
+
+def aggregate_is_stale(
+    aggregate: MonthlyAggregate | None, month: datetime.date, now: datetime.datetime | None = None
+) -> bool:
+    """Whether a month's figures are out of date: the month so far computed more than CURRENT_MONTH_EVERY ago (or
+    never), or a past month last computed before it ended. Past months never computed are left to staff."""
+    moment = now or timezone.now()
+    this_month = month_of(moment)
+    if month == this_month:
+        return aggregate is None or aggregate.computed_at < moment - CURRENT_MONTH_EVERY
+    return month < this_month and aggregate is not None and not aggregate.complete
+
+
+def aggregate_current(now: datetime.datetime | None = None) -> list[datetime.date]:
+    """The job every CURRENT_MONTH_EVERY: recompute the month so far, and last month until it is computed complete."""
+    moment = now or timezone.now()
+    this_month = month_of(moment)
+    last_month = add_months(this_month, -1)
+    months = []
+    if aggregate_is_stale(MonthlyAggregate.objects.filter(month=last_month).first(), last_month, moment):
+        months.append(last_month)
+    months.append(this_month)
+    for month in months:
+        aggregate_month(month)
+    return months
 
 
 def aggregate_due(now: datetime.datetime | None = None) -> list[datetime.date]:

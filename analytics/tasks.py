@@ -1,6 +1,6 @@
 """Scheduled jobs of the task cluster (django-q2)."""
 
-from analytics.services import aggregate_due, aggregate_month, parse_month, turns_purge
+from analytics.services import aggregate_current, aggregate_due, aggregate_month, parse_month, turns_purge
 
 
 def aggregate_months() -> str:
@@ -16,3 +16,8 @@ def aggregate_one(month: str) -> str:
 def purge_turns() -> str:
     deleted, aggregated = turns_purge()
     return f"deleted {deleted} turns; aggregated first {len(aggregated)} months"
+
+
+def aggregate_month_so_far() -> str:
+    months = aggregate_current()
+    return "aggregated " + ", ".join(f"{month:%Y-%m}" for month in months)

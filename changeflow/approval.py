@@ -23,11 +23,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from changeflow.models import COMMENT_MAX_CHARS, ApprovalCheck, ChangeItem, ChangeRequest, ChangeStatus, CheckStatus
-from changeflow.services import can_review, change_approve
+from changeflow.services import can_review, change_approve, item_applied
 from chatbot.golden import golden_cases
 from chatbot.models import GoldenCase, RegressionCheck
 from chatbot.regression import override_or_block, regression_check
-from faq.models import Faq, FaqStatus
+from faq.models import Faq
 
 logger = logging.getLogger(__name__)
 
@@ -57,24 +57,9 @@ def proposed_faqs(change: ChangeRequest, items: Sequence[ChangeItem]) -> dict[in
     )
     proposed: dict[int, Faq] = {}
     for item in items:
+        faq = item_applied(change, item, current[item.faq_id] if item.faq_id is not None else None)
         if item.faq_id is None:
-            faq = Faq(
-                question=item.new_question,
-                answer=item.new_answer,
-                department=change.department,
-                category=item.category,
-                source_url=change.notice_url,
-                status=FaqStatus.PUBLISHED,
-            )
             faq.pk = -item.pk
-        else:
-            faq = current[item.faq_id]
-            if item.withdraw:
-                faq.status = FaqStatus.WITHDRAWN
-            else:
-                faq.question, faq.answer = item.new_question, item.new_answer
-                if change.notice_url and not faq.source_url:
-                    faq.source_url = change.notice_url
         faq.updated_at = now
         proposed[faq.pk] = faq
     return proposed

@@ -12,7 +12,15 @@ from django.utils.translation import gettext_lazy as _
 from changeflow import services
 from changeflow.models import COMMENT_MAX_CHARS, REASON_MAX_CHARS, VALUE_MAX_CHARS, ChangeKind
 from changeflow.values import ValueProposal, value_replace
-from faq.models import ANSWER_MAX_CHARS, QUESTION_MAX_CHARS, Category, Department, Faq, FaqStatus
+from faq.models import (
+    ANSWER_MAX_CHARS,
+    QUESTION_MAX_CHARS,
+    Category,
+    Department,
+    Faq,
+    FaqStatus,
+    validate_single_line,
+)
 
 
 @dataclass(frozen=True)
@@ -77,10 +85,17 @@ class ChangeRequestForm(forms.Form):
         queryset=Department.objects.none(), label=_("Department")
     )
     title = forms.CharField(
-        label=_("Title"), max_length=200, help_text=_("A short name for the change, e.g. 粗大ごみ処理手数料の改定.")
+        label=_("Title"),
+        max_length=200,
+        validators=[validate_single_line],
+        help_text=_("A short name for the change, e.g. 粗大ごみ処理手数料の改定."),
     )
-    old_value = forms.CharField(label=_("Current value"), max_length=VALUE_MAX_CHARS, required=False)
-    new_value = forms.CharField(label=_("New value"), max_length=VALUE_MAX_CHARS, required=False)
+    old_value = forms.CharField(
+        label=_("Current value"), max_length=VALUE_MAX_CHARS, required=False, validators=[validate_single_line]
+    )
+    new_value = forms.CharField(
+        label=_("New value"), max_length=VALUE_MAX_CHARS, required=False, validators=[validate_single_line]
+    )
     effective_date = forms.DateField(
         label=_("Effective date (施行日)"),
         widget=forms.DateInput(attrs={"type": "date"}),

@@ -3,9 +3,10 @@
 from django.conf import settings
 from django.core.validators import MaxLengthValidator
 from django.db import models
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from faq.models import ANSWER_MAX_CHARS, QUESTION_MAX_CHARS, Category, Department, Faq
+from faq.models import ANSWER_MAX_CHARS, QUESTION_MAX_CHARS, Category, Department, Faq, validate_single_line
 
 VALUE_MAX_CHARS = 500
 REASON_MAX_CHARS = 2000
@@ -28,7 +29,7 @@ class ChangeStatus(models.TextChoices):
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
     SCHEDULED = "scheduled", _("Scheduled")
-    PUBLISHED = "published", _("Published")
+    PUBLISHED = "published", pgettext_lazy("change status", "Published")
     ROLLED_BACK = "rolled_back", _("Rolled back")
 
 
@@ -63,9 +64,13 @@ class ChangeRequest(models.Model):
     department = models.ForeignKey(
         Department, verbose_name=_("department"), on_delete=models.PROTECT, related_name="change_requests"
     )
-    title = models.CharField(_("title"), max_length=200)
-    old_value = models.CharField(_("current value"), max_length=VALUE_MAX_CHARS, blank=True)
-    new_value = models.CharField(_("new value"), max_length=VALUE_MAX_CHARS, blank=True)
+    title = models.CharField(_("title"), max_length=200, validators=[validate_single_line])
+    old_value = models.CharField(
+        _("current value"), max_length=VALUE_MAX_CHARS, blank=True, validators=[validate_single_line]
+    )
+    new_value = models.CharField(
+        _("new value"), max_length=VALUE_MAX_CHARS, blank=True, validators=[validate_single_line]
+    )
     effective_date = models.DateField(_("effective date"))
     reason = models.TextField(_("reason"), validators=[MaxLengthValidator(REASON_MAX_CHARS)])
     notice_url = models.URLField(_("public notice URL"), max_length=500, blank=True)
@@ -159,6 +164,34 @@ class ChangeEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} #{self.request_id}"
+
+    def summary(self) -> str:
+        """The step in words: 承認（申請中 → 承認済み）, or just 編集 when the status stays the same."""
+        action = str(EVENT_ACTIONS.get(self.action, self.action))
+        before, after = _status_label(self.from_status), _status_label(self.to_status)
+        if after and before and before != after:
+            return gettext("%(action)s (%(from)s → %(to)s)") % {"action": action, "from": before, "to": after}
+        if after and not before:
+            return gettext("%(action)s (→ %(to)s)") % {"action": action, "to": after}
+        return action
+
+
+# What each recorded step is called on the change-request pages (ChangeEvent.action).
+EVENT_ACTIONS = {
+    "created": pgettext_lazy("change action", "Created"),
+    "edited": pgettext_lazy("change action", "Edited"),
+    "submitted": pgettext_lazy("change action", "Submitted"),
+    "approved": pgettext_lazy("change action", "Approved"),
+    "scheduled": pgettext_lazy("change action", "Scheduled"),
+    "rejected": pgettext_lazy("change action", "Sent back"),
+    "published": pgettext_lazy("change action", "Published"),
+    "rolled_back": pgettext_lazy("change action", "Rolled back"),
+    "notified": pgettext_lazy("change action", "Notified"),
+}
+
+
+def _status_label(status: str) -> str:
+    return str(ChangeStatus(status).label) if status in ChangeStatus.values else status
 
 
 class CheckStatus(models.TextChoices):

@@ -24,6 +24,12 @@ SUBJECTS = {
 }
 
 
+def one_line(subject: str) -> str:
+    """A subject on one line: a line break in a header is refused (BadHeaderError), and a title or department
+    name saved before line breaks were refused must not stop its notices."""
+    return " ".join(part.strip() for part in subject.splitlines() if part.strip())
+
+
 def _reviewer_emails(exclude: int) -> list[str]:
     users = (
         get_user_model()
@@ -65,7 +71,7 @@ def send_change_notice(change_id: int, action: str) -> int:
         f"{link}\n\n----\n{en}\n\nDepartment: {change.department.name_en or change.department.name}\n"
         f"Effective date: {change.effective_date:%Y-%m-%d}\nStatus: {status_en}\n{link}\n"
     )
-    send_mail(f"[{settings.TOWN_NAME} FAQ] {ja} / {en}", body, None, recipients)
+    send_mail(one_line(f"[{settings.TOWN_NAME} FAQ] {ja} / {en}"), body, None, recipients)
     return len(recipients)
 
 
@@ -87,5 +93,5 @@ def send_review_reminder(department: Department, faqs: list[Faq]) -> int:
         f"The FAQs below are due for review this month or overdue. Confirm them unchanged on the page below, "
         f"or submit a change request.\n\n{lines}\n\n{link}\n"
     )
-    send_mail(subject, body, None, recipients)
+    send_mail(one_line(subject), body, None, recipients)
     return len(recipients)

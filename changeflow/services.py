@@ -400,33 +400,41 @@ def _publish(change: ChangeRequest, *, actor: Any) -> None:
     _notify(change, "published")
 
 
+def item_applied(change: ChangeRequest, item: ChangeItem, faq: Faq | None) -> Faq:
+    """The FAQ as publishing `item` leaves it, not saved: a new FAQ when `faq` is None, else `faq` itself with the
+    item's texts (and the change's notice URL where it had no source) or withdrawn."""
+    if faq is None:
+        return Faq(
+            question=item.new_question,
+            answer=item.new_answer,
+            department=change.department,
+            category=item.category,
+            source_url=change.notice_url,
+            status=FaqStatus.PUBLISHED,
+        )
+    if item.withdraw:
+        faq.status = FaqStatus.WITHDRAWN
+    else:
+        faq.question, faq.answer = item.new_question, item.new_answer
+        if change.notice_url and not faq.source_url:
+            faq.source_url = change.notice_url
+    return faq
+
+
 def change_write_versions(change: ChangeRequest) -> list[int]:
     """Write the change's FAQ versions (new FAQs, new texts, withdrawals) in the caller's transaction; returns the
-    FAQs written. Publication commits them; the regression check writes them in a transaction it rolls back."""
+    FAQs written."""
     reason = _("Change request #%(id)d: %(title)s") % {"id": change.pk, "title": change.title}
     written = []
     for item in change.items.select_related("faq"):
         if item.faq is None:
-            faq = Faq(
-                question=item.new_question,
-                answer=item.new_answer,
-                department=change.department,
-                category=item.category,
-                source_url=change.notice_url,
-                status=FaqStatus.PUBLISHED,
-            )
+            faq = item_applied(change, item, None)
             faq_save(faq=faq, reason=reason)
             item.faq = faq
         else:
             faq = Faq.objects.select_for_update().get(pk=item.faq.pk)
             item.before_history_id = _latest_history_id(faq)
-            if item.withdraw:
-                faq.status = FaqStatus.WITHDRAWN
-            else:
-                faq.question, faq.answer = item.new_question, item.new_answer
-                if change.notice_url and not faq.source_url:
-                    faq.source_url = change.notice_url
-            faq_save(faq=faq, reason=reason)
+            faq_save(faq=item_applied(change, item, faq), reason=reason)
         item.published_history_id = _latest_history_id(faq)
         item.save(update_fields=["faq", "before_history_id", "published_history_id"])
         written.append(faq.pk)

@@ -12,8 +12,10 @@ import uuid
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import DisallowedHost
 from django.db import DatabaseError
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework import exceptions as drf_exceptions
@@ -62,6 +64,8 @@ ERRORS: dict[str, tuple[str, str]] = {
     "unknown_field": ("不明な項目があります：{fields}", "Unknown fields: {fields}"),
     "unknown_turn": ("対象の会話が見つかりません。", "No such turn."),
     "not_found": ("ページが見つかりません。", "Not found."),
+    "bad_host": ("このホスト名では利用できません。", "This host name is not served here."),
+    "bad_request": ("リクエストが正しくありません。", "Bad request."),
     "method_not_allowed": ("この方法では利用できません。", "Method not allowed."),
     "not_acceptable": ("この形式では返せません。", "The requested format is not available."),
     "unavailable": (
@@ -245,7 +249,9 @@ class FaqRefSerializer(serializers.Serializer):
 
 
 class SourceSerializer(FaqRefSerializer):
-    source_url = serializers.CharField(allow_blank=True)
+    source_url = serializers.CharField(
+        help_text="The FAQ's source page, or else the FAQ's own page on this site (an absolute URL)."
+    )
     updated = serializers.DateField()
 
 
@@ -346,6 +352,7 @@ class ChatView(PublicAPIView):
                 idempotency_key=stored_idempotency_key(key),
                 chosen_faq=serializer.validated_data.get("faq_id"),
                 session_id=serializer.validated_data.get("session_id", ""),
+                site_url=request.build_absolute_uri("/"),
             )
         except IdempotencyConflict as conflict:
             return error_response(
@@ -390,6 +397,17 @@ def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     japanese, english = ERRORS["not_found"]
     message = english if request_lang(request) == "en" else japanese
     return JsonResponse({"error": {"code": "not_found", "message": message}}, status=404)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Django's 400 (a Host header not in ALLOWED_HOSTS, or another suspicious request): JSON under /api/, like
+    every other answer there; the usual HTML page elsewhere."""
+    if not request.path_info.startswith("/api/"):
+        return defaults.bad_request(request, exception)
+    code = "bad_host" if isinstance(exception, DisallowedHost) else "bad_request"
+    japanese, english = ERRORS[code]
+    message = english if request_lang(request) == "en" else japanese
+    return JsonResponse({"error": {"code": code, "message": message}}, status=400)
 
 
 class SchemaView(SpectacularAPIView):

@@ -7,8 +7,11 @@ from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from chatbot.metrics import PROXY_HEADERS, is_loopback
+from chatbot.ratelimit import client_address, trusted_proxies
 from faq.models import IndexGeneration, IndexStatus
 from faq.retrieval import vectorstore
 from faq.retrieval.encoders import configured_encoders
@@ -71,12 +74,22 @@ def _llm() -> dict[str, Any]:
         return {"status": "error", "detail": exc.__class__.__name__}
 
 
-@require_GET
-def readyz(request: HttpRequest) -> JsonResponse:
-    """Each component's state; 503 only when questions cannot be answered at all (the database is down)."""
+def may_see_details(request: HttpRequest) -> bool:
+    """Staff, or a monitor on this machine: the client's address (behind the trusted proxies of
+    RATE_LIMIT_PROXY_COUNT) is loopback. Without trusted proxies a forwarded request is never local, since a proxy
+    on this machine makes every visitor's request arrive from 127.0.0.1."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_active and user.is_staff:
+        return True
+    if not trusted_proxies() and any(header in request.META for header in PROXY_HEADERS):
+        return False
+    return is_loopback(client_address(request))
+
+
+def _readiness() -> tuple[str, int, dict[str, Any]]:
     components: dict[str, Any] = {"database": _database()}
     if components["database"]["status"] != "ok":
-        return JsonResponse({"status": "unavailable", "components": components}, status=503)
+        return "unavailable", 503, components
     lexical, dense = _indexes()
     components |= {
         "lexical_index": lexical,
@@ -86,4 +99,19 @@ def readyz(request: HttpRequest) -> JsonResponse:
         "task_cluster": _task_cluster(),
     }
     degraded = any(part["status"] in ("degraded", "error", "stopped") for part in components.values())
-    return JsonResponse({"status": "degraded" if degraded else "ok", "components": components})
+    return ("degraded" if degraded else "ok"), 200, components
+
+
+@never_cache
+@require_GET
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Each component's state; 503 only when questions cannot be answered at all (the database is down).
+
+    The public sees the overall status only; the components (database engine, index sizes, encoders, LLM) are
+    for staff and monitors on this machine.
+    """
+    overall, status, components = _readiness()
+    body: dict[str, Any] = {"status": overall}
+    if may_see_details(request):
+        body["components"] = components
+    return JsonResponse(body, status=status)

@@ -21,6 +21,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone
 
 from chatbot import messages
@@ -61,6 +62,7 @@ class Step:
     chosen_faq: int | None = None  # picked by the resident from a clarify choice
     redacted: str = ""  # the question as stored and as an LLM may see it
     composed: Composed | None = None
+    site_url: str = ""  # where this site's own pages are linked from; settings.SITE_URL when empty
 
 
 def question_problem(question: str, lang: str | None) -> str | None:
@@ -212,6 +214,17 @@ def _contact(department: Department | None) -> dict[str, str] | None:
     }
 
 
+def faq_source_url(faq: Faq, site_url: str = "") -> str:
+    """Where a resident reads the answer's source: the FAQ's source page, or else its own page on this site."""
+    base = (site_url or settings.SITE_URL).rstrip("/")
+    if faq.source_url:
+        return faq.source_url
+    if faq.pk is None or faq.pk <= 0:
+        # An FAQ a change request would create, seen only by its regression check: it has no page yet.
+        return base + "/"
+    return base + reverse("faq:detail", args=[faq.pk])
+
+
 def _faq_entry(faq: Faq, score: float) -> dict[str, Any]:
     return {
         "faq_id": faq.pk,
@@ -256,7 +269,7 @@ def _compose(step: Step, question_id: str | None, turn: Turn) -> tuple[dict[str,
         response["sources"] = [
             {
                 **_faq_entry(faq, candidates[0].score),
-                "source_url": faq.source_url,
+                "source_url": faq_source_url(faq, step.site_url),
                 "updated": timezone.localtime(faq.updated_at).date().isoformat(),
             }
         ]
@@ -320,8 +333,12 @@ def turn_ask(
     log: bool = True,
     chosen_faq: int | None = None,
     session_id: str = "",
+    site_url: str = "",
 ) -> dict[str, Any]:
     """Answer one question and log it exactly once (`log=False`: evaluation runs that leave no row).
+
+    `site_url` is the base of the links to this site's own pages in the answer (the asking request's origin);
+    settings.SITE_URL when empty.
 
     Raises IdempotencyConflict when the key was used for another question;
     for any question text it never raises otherwise.
@@ -350,6 +367,7 @@ def turn_ask(
         latency_ms={"redact": round(redacted_ms, 2)},
         chosen_faq=chosen_faq,
         redacted=redaction.text,
+        site_url=site_url,
     )
     versions: list[int] = []
     try:

@@ -4,6 +4,7 @@ Every external part has an embedded default that needs no setup; the
 variables documented in `.env.example` point it at a scale-out engine.
 """
 
+import datetime
 import os
 import secrets
 from pathlib import Path
@@ -82,10 +83,12 @@ INSTALLED_APPS = [
     "faq",
     "analytics",
     "changeflow",
+    "chatbot.login_lockout.LoginLockoutConfig",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "chatbot.middleware.ApiBadHostMiddleware",
     "csp.middleware.CSPMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -96,6 +99,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "chatbot.urls"
@@ -256,7 +260,12 @@ CHAT_MAX_QUESTION_CHARS = env.int("CHAT_MAX_QUESTION_CHARS", default=500)
 
 # Change flow: how long a confirmed FAQ stays confirmed, and where links in e-mails point.
 FAQ_REVIEW_INTERVAL_DAYS = env.int("FAQ_REVIEW_INTERVAL_DAYS", default=365)
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# Without SITE_URL, the address the site is started on (`make run` passes its HOST and PORT as SITE_HOST and
+# SITE_PORT); a server listening on every interface is linked through this machine's own address.
+_site_host = env.str("SITE_HOST", default="127.0.0.1")
+_site_host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(_site_host, _site_host)
+_site_host = f"[{_site_host}]" if ":" in _site_host and not _site_host.startswith("[") else _site_host
+SITE_URL = env.str("SITE_URL", default=f"http://{_site_host}:{env.int('SITE_PORT', default=8000)}")
 # E-mail: printed to the console unless EMAIL_URL (e.g. smtp+tls://user:pass@host:587) is set.
 _email = env.email_url("EMAIL_URL", default="consolemail://")
 EMAIL_BACKEND = _email["EMAIL_BACKEND"]
@@ -268,6 +277,28 @@ EMAIL_USE_TLS = bool(_email.get("EMAIL_USE_TLS", False))
 EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL", False))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="faq-noreply@localhost")
 LOGIN_URL = "admin:login"
+
+# Staff login lockout (django-axes). LOGIN_FAILURE_LIMIT wrong passwords for one account, or from one client address
+# (the chat API's address, with the same proxy settings), lock that account or address out until LOGIN_COOLOFF_MINUTES
+# after the last failure; a superuser can unlock earlier in admin. Attempts refused during a lockout are not counted:
+# they neither prolong it nor, from a locked address, lock further accounts. A successful login does not reset the
+# count (a valid account would otherwise clear its address's failures against other accounts).
+# LOGIN_LOCKOUT_PER_ADDRESS=false counts per account only (staff sharing one address behind a NAT).
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_COOLOFF_MINUTES = env.int("LOGIN_COOLOFF_MINUTES", default=15)
+if LOGIN_FAILURE_LIMIT < 1 or LOGIN_COOLOFF_MINUTES < 1:
+    raise ImproperlyConfigured("LOGIN_FAILURE_LIMIT and LOGIN_COOLOFF_MINUTES must be 1 or more")
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=LOGIN_COOLOFF_MINUTES)
+LOGIN_LOCKOUT_PER_ADDRESS = env.bool("LOGIN_LOCKOUT_PER_ADDRESS", default=True)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"] if LOGIN_LOCKOUT_PER_ADDRESS else ["username"]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = False
+AXES_CLIENT_IP_CALLABLE = "chatbot.login_lockout.client_ip"
+AXES_LOCKOUT_TEMPLATE = "admin/login_locked.html"
+# No start-up banner on every manage.py command; lockouts are still logged (logger "axes").
+AXES_VERBOSE = False
 
 # Answers: the FAQ's own text, or a short LLM reply grounded in it when an
 # OpenAI-compatible endpoint is configured (any provider, vLLM, Ollama,

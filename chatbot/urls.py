@@ -8,6 +8,9 @@ admin.site.site_header = _("Town FAQ administration")
 admin.site.site_title = _("Town FAQ administration")
 admin.site.index_title = _("Administration")
 
+# JSON under /api/ (a Host header not in ALLOWED_HOSTS included), Django's HTML page elsewhere.
+handler400 = "chatbot.api.bad_request"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("admin/", admin.site.urls),

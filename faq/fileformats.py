@@ -156,6 +156,7 @@ def _parse_json(text: str) -> list[tuple[int, dict[str, Any]]]:
         raise FileFormatError(_("a JSON file must hold a list of objects"), line=text.count("\n", 0, index) + 1)
     index += 1
     rows: list[tuple[int, dict[str, Any]]] = []
+    line = text.count("\n", 0, index) + 1
     try:
         while True:
             while index < len(text) and text[index] in " \t\r\n":
@@ -175,6 +176,8 @@ def _parse_json(text: str) -> list[tuple[int, dict[str, Any]]]:
             raise json.JSONDecodeError("Expecting ',' or ']'", text, index)
     except json.JSONDecodeError as exc:
         raise FileFormatError(_("invalid JSON: %(err)s") % {"err": exc.msg}, line=exc.lineno) from exc
+    except RecursionError:
+        raise FileFormatError(_("invalid JSON: nested too deeply"), line=line) from None
     return rows
 
 
@@ -187,6 +190,9 @@ def _parse_jsonl(text: str) -> list[tuple[int, dict[str, Any]]]:
             obj = json.loads(raw)
         except json.JSONDecodeError as exc:
             rows.append((number, {"__error__": _("invalid JSON: %(err)s") % {"err": exc.msg}}))
+            continue
+        except RecursionError:
+            rows.append((number, {"__error__": _("invalid JSON: nested too deeply")}))
             continue
         rows.append(_object_row(obj, number))
     return rows

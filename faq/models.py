@@ -25,6 +25,12 @@ class UnicodeJSONEncoder(DjangoJSONEncoder):
         super().__init__(*args, **kwargs)
 
 
+def validate_single_line(value: Any) -> None:
+    """A name, title or code is shown on one line and goes into e-mail subjects, where a line break is refused."""
+    if isinstance(value, str) and value and value.splitlines() != [value]:
+        raise ValidationError(_("Enter this on one line, without line breaks."), code="line_break")
+
+
 class Department(models.Model):
     """A department (担当課) residents are handed off to, with its contact data."""
 
@@ -34,14 +40,18 @@ class Department(models.Model):
         unique=True,
         help_text=_("Short code, letters, digits, hyphens or underscores, e.g. KANKYO."),
     )
-    name = models.CharField(_("name"), max_length=100, unique=True)
-    name_en = models.CharField(_("English name"), max_length=200, blank=True)
-    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    name = models.CharField(_("name"), max_length=100, unique=True, validators=[validate_single_line])
+    name_en = models.CharField(_("English name"), max_length=200, blank=True, validators=[validate_single_line])
+    phone = models.CharField(_("phone"), max_length=40, blank=True, validators=[validate_single_line])
     window = models.CharField(
-        _("window"), max_length=200, blank=True, help_text=_("Floor and counter, e.g. 本庁舎2階 21番窓口.")
+        _("window"),
+        max_length=200,
+        blank=True,
+        validators=[validate_single_line],
+        help_text=_("Floor and counter, e.g. 本庁舎2階 21番窓口."),
     )
-    hours = models.CharField(_("opening hours"), max_length=200, blank=True)
-    closed_days = models.CharField(_("closed days"), max_length=200, blank=True)
+    hours = models.CharField(_("opening hours"), max_length=200, blank=True, validators=[validate_single_line])
+    closed_days = models.CharField(_("closed days"), max_length=200, blank=True, validators=[validate_single_line])
     email = models.EmailField(_("email"), blank=True)
     web_url = models.URLField(_("web page"), max_length=500, blank=True)
     is_general_reception = models.BooleanField(
@@ -70,8 +80,8 @@ class Department(models.Model):
 
 
 class Category(models.Model):
-    name = models.CharField(_("name"), max_length=100, unique=True)
-    name_en = models.CharField(_("English name"), max_length=200, blank=True)
+    name = models.CharField(_("name"), max_length=100, unique=True, validators=[validate_single_line])
+    name_en = models.CharField(_("English name"), max_length=200, blank=True, validators=[validate_single_line])
     sort_order = models.PositiveIntegerField(_("sort order"), default=0)
 
     class Meta:
@@ -123,6 +133,7 @@ class Faq(models.Model):
         unique=True,
         null=True,
         blank=True,
+        validators=[validate_single_line],
         help_text=_("Stable ID from the source system; re-importing it updates this FAQ."),
     )
     question = models.CharField(_("question"), max_length=QUESTION_MAX_CHARS)

@@ -125,7 +125,7 @@ def test_faq_admin_reads_the_month_and_adds_a_group_as_alternate_questions(
         form = row.locator("form.an-wordings")
         row.locator("details:has(form.an-wordings) > summary").click()
         expect(form).to_be_visible()
-        expect(form.locator(f'input[name="faq"][value="{sodai.pk}"]')).to_be_checked()
+        expect(form.locator(f'input[name="faq"][value="{sodai.pk}"]')).not_to_be_checked()
         expect(form.locator(".an-exact")).to_be_visible()
         checkboxes = form.locator('input[name="wording"]')
         expect(checkboxes).to_have_count(len(target.wordings))
@@ -139,9 +139,10 @@ def test_faq_admin_reads_the_month_and_adds_a_group_as_alternate_questions(
         expect(page.locator(".an-done")).to_have_count(0)
         assert Faq.objects.get(pk=sodai.pk).alternate_questions == []
 
-        # Tick the group's wordings and add them.
+        # Choose the FAQ, tick the group's wordings and add them.
         row.locator("details:has(form.an-wordings) > summary").click()
         expect(form).to_be_visible()
+        form.locator(f'input[name="faq"][value="{sodai.pk}"]').check()
         for index in range(len(target.wordings)):
             checkboxes.nth(index).check()
         form.locator("[type=submit]").click()

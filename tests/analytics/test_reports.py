@@ -3,6 +3,7 @@
 import csv
 import datetime
 import io
+import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,10 +13,12 @@ import time_machine
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.test import Client
+from django.urls import reverse
 from openpyxl import load_workbook
 from PIL import Image
 
 from analytics.models import MonthlyAggregate
+from analytics.report import build
 from analytics.services import aggregate_month
 from changeflow import services as changeflow
 from changeflow.models import ChangeKind, ChangeRequest, ChangeStatus, DepartmentMember
@@ -24,6 +27,7 @@ from faq.models import Department, Faq
 from faq.selectors import today_local
 from tests.analytics.support import OCTOBER, jst, october_turns
 from tests.factories import FaqFactory, UserFactory
+from tests.faq.test_admin import faq_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -155,7 +159,12 @@ def xlsx_checks(data: bytes, report: ReportMonth) -> None:
     assert change_row[2] == "環境課"
     assert change_row[5] == "2026-10-20 10:00"
     edits = {row[0]: row for row in changes if row and row[0] == report.edited.pk and row[1] == report.edited.question}
-    assert edits[report.edited.pk][3] == 2  # created on 5 October, changed on 20 October
+    # Created on 5 October without a person (a factory), changed on 20 October by the change request: listed once.
+    assert edits[report.edited.pk][3:6] == [
+        f"変更申請 Change request #{report.october_change.pk}",
+        "report_editor、analytics_faq_admin",
+        1,
+    ]
     assert not any(row and row[1] == report.older.question for row in changes)
 
     charts = book["グラフ Charts"]
@@ -216,6 +225,100 @@ def test_pdf_report_renders_a_page_that_is_not_blank(report_month: ReportMonth, 
     assert (width, height) == pytest.approx((413, 585), abs=3)  # A4 at 50 dpi
     inked = sum(histogram[:200]) / (width * height)
     assert inked > 0.03, f"only {inked:.1%} of page 1 is not white"
+
+
+def pdf_words(pdf: Path, page: int) -> list[tuple[str, float, float, float]]:
+    """(text, xMin, xMax, yMin) of every word of a page, as poppler's pdftotext reads them."""
+    output = subprocess.run(
+        ["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(pdf), "-"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    pattern = r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>'
+    return [(text, float(x0), float(x1), float(y0)) for x0, y0, x1, text in re.findall(pattern, output)]
+
+
+def test_pdf_report_tables_wrap_between_words_and_right_align_numbers(
+    report_month: ReportMonth, tmp_path: Path
+) -> None:
+    out = write_report(tmp_path, "pdf")
+
+    # From page 2 on: the tables (page 1's summary labels hold some of the same words in a wide column).
+    text = subprocess.run(
+        ["pdftotext", "-layout", "-f", "2", str(out), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    lines = text.splitlines()
+    for header in [
+        "Rank",
+        "vs last month",
+        "Other wordings",
+        "Handed off",
+        "Unanswered",
+        "Not helpful",
+        "役に立たなかった",
+        "代表的な質問",
+        "言い換えの例",
+        "Kind of change",
+        "Changed by",
+        "Last change",
+    ]:
+        assert any(header in line for line in lines), f"header {header!r} is broken across lines:\n{text}"
+    # Cells too: a date and a user name are not broken inside (effective, published and last change dates).
+    assert text.count("2026-10-20") == 3
+    assert "analytics_faq_admin" in text
+    # By department, 質問 Questions: 12, 8 and 3 end at the same x (right-aligned), so they start at different ones.
+    words = pdf_words(out, 2)
+    (header_y,) = [y for name, _x0, _x1, y in words if name == "Questions"]  # the table by department's header
+    rows: dict[str, float] = {}
+    for name, _x0, _x1, y in words:
+        if name in ("環境課", "住民課", "(未割当") and y > header_y:
+            rows.setdefault(name, y)
+    firsts = [
+        min((word for word in words if word[3] == y and word[0].isdigit()), key=lambda word: word[1])
+        for y in rows.values()
+    ]
+    assert [word[0] for word in firsts] == ["12", "8", "3"]
+    assert max(word[2] for word in firsts) - min(word[2] for word in firsts) < 0.5
+    assert firsts[0][1] < firsts[1][1] - 2
+
+
+def test_changed_faqs_are_the_changes_people_made_each_once(faq_admin: User, client: Client) -> None:
+    with time_machine.travel(jst(2026, 10, 1, 9), tick=False):
+        call_command("load_sample_town", stdout=io.StringIO())
+    loaded = Faq.objects.count()
+    assert loaded > 100
+    assert Faq.history.filter(history_change_reason="sample town", history_user=None).count() == loaded
+    edited, requested = Faq.objects.order_by("pk")[:2]
+    client.force_login(faq_admin)
+    for day, addition in [(12, "（10月12日更新）"), (13, "（10月13日更新）")]:
+        edited.refresh_from_db()
+        with time_machine.travel(jst(2026, 10, day, 10), tick=False):
+            response = client.post(
+                reverse("admin:faq_faq_change", args=[edited.pk]),
+                faq_form_data(edited, answer=edited.answer + addition),
+            )
+        assert response.status_code == 302
+    editor = UserFactory.create(username="sample_editor", is_staff=True)
+    editor.groups.add(department_editor_group_ensure())
+    assert requested.department is not None
+    DepartmentMember.objects.create(user=editor, department=requested.department)
+    change = publish_change(
+        editor, faq_admin, requested, "窓口時間の変更", "窓口は9時から17時までです。", jst(2026, 10, 20, 10)
+    )
+
+    with time_machine.travel(jst(2026, 11, 5), tick=False):
+        report = build(OCTOBER)
+
+    rows = {row[0]: row for row in report.faq_edits}
+    assert sorted(rows) == sorted([edited.pk, requested.pk])
+    assert rows[edited.pk][3:7] == ["編集 Edit", "analytics_faq_admin", 2, "2026-10-13 10:00"]
+    assert rows[requested.pk][3:7] == [
+        f"変更申請 Change request #{change.pk}",
+        "sample_editor、analytics_faq_admin",
+        1,
+        "2026-10-20 10:00",
+    ]
 
 
 def test_report_of_a_month_never_aggregated_aggregates_it_first(

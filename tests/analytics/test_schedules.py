@@ -116,3 +116,32 @@ def test_purge_turns_task_deletes_old_turns_and_says_so() -> None:
     assert result == "deleted 1 turns; aggregated first 1 months"
     assert Turn.objects.count() == 1
     assert MonthlyAggregate.objects.get().month == datetime.date(2025, 9, 1)
+
+
+def test_month_so_far_schedule_runs_every_ten_minutes_after_migrations() -> None:
+    schedule = Schedule.objects.get(name="analytics: month so far")
+
+    assert schedule.func == "analytics.tasks.aggregate_month_so_far"
+    assert schedule.schedule_type == Schedule.MINUTES
+    assert schedule.minutes == 10
+    assert schedule.repeats == -1
+    start = jst(2026, 11, 20, 14, 0)
+    assert schedule.calculate_next_run(start) - start == datetime.timedelta(minutes=10)
+
+
+def test_month_so_far_task_aggregates_this_month_and_last_month_until_it_is_complete() -> None:
+    make_turn("住民票が欲しい", jst(2026, 10, 31, 23, 55), Outcome.HANDOFF)
+    make_turn("児童手当を申請したい", jst(2026, 11, 1, 0, 5), Outcome.ANSWER)
+    with time_machine.travel(jst(2026, 10, 31, 23, 56), tick=False):
+        assert tasks.aggregate_month_so_far() == "aggregated 2026-10"
+    assert not MonthlyAggregate.objects.get(month=datetime.date(2026, 10, 1)).complete
+
+    with time_machine.travel(jst(2026, 11, 1, 0, 6), tick=False):
+        first = tasks.aggregate_month_so_far()
+    with time_machine.travel(jst(2026, 11, 1, 0, 16), tick=False):
+        second = tasks.aggregate_month_so_far()
+
+    assert (first, second) == ("aggregated 2026-10, 2026-11", "aggregated 2026-11")
+    october = MonthlyAggregate.objects.get(month=datetime.date(2026, 10, 1))
+    assert (october.turns, october.complete) == (1, True)
+    assert MonthlyAggregate.objects.get(month=datetime.date(2026, 11, 1)).turns == 1

@@ -20,7 +20,7 @@ ENCODERS = {path.rsplit(".", 1)[-1] for path in settings.RETRIEVAL_ENCODERS}
 
 
 def ready() -> dict[str, Any]:
-    response = Client().get("/readyz")
+    response = Client(REMOTE_ADDR="127.0.0.1").get("/readyz")  # a monitor on this machine sees the components
     assert response.status_code == 200, response.content
     assert response["Content-Type"] == "application/json"
     body: dict[str, Any] = response.json()
@@ -125,7 +125,7 @@ def test_readyz_is_503_when_the_database_is_down(monkeypatch: pytest.MonkeyPatch
 
     monkeypatch.setattr(connection, "cursor", down)
 
-    response = Client().get("/readyz")
+    response = Client(REMOTE_ADDR="127.0.0.1").get("/readyz")  # a monitor on this machine sees the components
 
     assert response.status_code == 503
     body = response.json()

@@ -55,7 +55,8 @@ def test_clear_question_is_answered_with_the_faqs_own_text_and_logged_once(
     assert source["external_id"] == "R-001"
     assert source["question"] == faq.question
     assert source["score"] == response["confidence"] > 0.5
-    assert source["source_url"] == faq.source_url
+    # The FAQ has no source page of its own: its page on this site.
+    assert source["source_url"] == f"{settings.SITE_URL}/faq/{faq.pk}/"
     assert source["updated"] == timezone.localdate().isoformat()
     assert response["candidates"][0]["faq_id"] == faq.pk
     assert_contact(response["contact"], faq.department)

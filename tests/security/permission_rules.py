@@ -189,6 +189,12 @@ ADMIN_MODELS: dict[str, ModelPolicy] = {
         scoped=True,
         note="read-only record; editors see their own departments' requests only (README 'Who may do what')",
     ),
+    # Login lockout (django-axes): unlocking is deleting the access attempt; nobody adds records by hand.
+    "axes.accessattempt": ModelPolicy(
+        SUPERUSER_ONLY, SUPER_ONLY, NO_ROLE, SUPER_ONLY, note="only superusers see and unlock locked-out logins"
+    ),
+    "axes.accesslog": ModelPolicy(SUPERUSER_ONLY, SUPER_ONLY, NO_ROLE, SUPER_ONLY, note="login records"),
+    "axes.accessfailurelog": ModelPolicy(SUPERUSER_ONLY, SUPER_ONLY, NO_ROLE, SUPER_ONLY, note="failed logins"),
 }
 
 OWN, OTHER = "own", "other"
@@ -231,7 +237,7 @@ def model_admin_rules(label: str, policy: ModelPolicy) -> dict[str, Rule]:
 
 # ---------------------------------------------------------------- every other URL
 
-APP_LABELS = ("auth", "django_q", "faq", "chatbot", "analytics", "changeflow")
+APP_LABELS = ("auth", "django_q", "faq", "chatbot", "analytics", "changeflow", "axes")
 # The admin's page of one app: 404 for staff who may see none of its models.
 APP_VIEWERS: dict[str, tuple[str, ...]] = {
     "auth": SUPER_ONLY,
@@ -240,6 +246,7 @@ APP_VIEWERS: dict[str, tuple[str, ...]] = {
     "chatbot": FAQ_ADMINS,
     "analytics": FAQ_READERS,
     "changeflow": FAQ_READERS,
+    "axes": SUPER_ONLY,
 }
 CHANGE_KINDS = ("fee", "hours", "contact", "procedure", "new_service", "service_end", "free_text")
 CHART_NAMES = ("outcomes", "questions", "latency", "feedback")
@@ -517,6 +524,13 @@ POST_RULES: dict[str, PostRule] = {
         staff_area(SUPER_ONLY, ok=REDIRECT),
         SUPER_ONLY,
         note="an editor or reviewer may not widen a group's permissions",
+    ),
+    "login-unlock": post(
+        "admin:axes_accessattempt_delete",
+        SUPERUSER_ONLY,
+        staff_area(SUPER_ONLY, ok=REDIRECT),
+        SUPER_ONLY,
+        note="unlocking a locked-out login: not FAQ管理者",
     ),
     "change-request-delete": post(
         "admin:changeflow_changerequest_delete", NOBODY, staff_area(NO_ROLE), NO_ROLE, variant=OWN

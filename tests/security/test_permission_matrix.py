@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -367,6 +368,17 @@ def build_world() -> World:
     schedule = Schedule.objects.create(name="pm-schedule", func="math.floor")
     queued = OrmQ.objects.create(key="pm", payload="not a signed package")
     member = DepartmentMember.objects.get(user=users[R.EDITOR])
+    login_record = {"user_agent": "pm-agent", "ip_address": "198.51.100.7", "http_accept": "*/*"}
+    locked_login = AccessAttempt.objects.create(
+        **login_record,
+        username="pm_locked",
+        path_info="/admin/login/",
+        get_data="",
+        post_data="",
+        failures_since_start=5,
+    )
+    login_log = AccessLog.objects.create(**login_record, username="pm_staff", path_info="/admin/login/")
+    failed_login = AccessFailureLog.objects.create(**login_record, username="pm_locked", path_info="/admin/login/")
 
     world = World(
         users=users,
@@ -414,6 +426,9 @@ def build_world() -> World:
         "analytics.gapaction": {R.DEFAULT: gap_action},
         "changeflow.departmentmember": {R.DEFAULT: member},
         "changeflow.changerequest": {R.OWN: change_own, R.OTHER: change_other},
+        "axes.accessattempt": {R.DEFAULT: locked_login},
+        "axes.accesslog": {R.DEFAULT: login_log},
+        "axes.accessfailurelog": {R.DEFAULT: failed_login},
     }
     return world
 
@@ -821,6 +836,7 @@ POST_ACTIONS: dict[str, PostAction] = {
         },
         lambda w: sorted(Group.permissions.through.objects.values_list("group_id", "permission_id")),
     ),
+    "login-unlock": PostAction(lambda w: {"post": "yes"}, lambda w: rows(AccessAttempt)),
     "change-request-delete": PostAction(lambda w: {"post": "yes"}, change_state),
     "turn-delete": PostAction(lambda w: {"post": "yes"}, lambda w: (rows(Turn), rows(Feedback))),
     "evaluation-run-now": PostAction(lambda w: {}, lambda w: (rows(OrmQ), rows(EvaluationRun))),

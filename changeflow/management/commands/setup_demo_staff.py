@@ -1,6 +1,8 @@
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.urls import reverse
 
 from changeflow.staff import demo_accounts_ensure
 
@@ -22,7 +24,7 @@ class Command(BaseCommand):
         for account in created:
             lines.append(f"  {account.username:<10} {account.password}   ({account.role})")
         lines += [
-            "  管理画面 / Admin: http://127.0.0.1:8000/admin/",
+            f"  管理画面 / Admin: {settings.SITE_URL.rstrip('/')}{reverse('admin:index')}",
             "  公開前に必ずパスワードを変更してください: python manage.py changepassword USERNAME",
             "  Change these passwords before any real use.",
             "=" * 64,

@@ -20,7 +20,7 @@ GROUNDED = "住民票の写しは住民課の窓口で請求できます。"
 
 
 def readiness() -> dict[str, Any]:
-    response = Client().get("/readyz")
+    response = Client(REMOTE_ADDR="127.0.0.1").get("/readyz")  # a monitor on this machine sees the components
     assert response.status_code == 200
     body: dict[str, Any] = response.json()
     return body

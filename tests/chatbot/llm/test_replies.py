@@ -3,6 +3,7 @@
 from typing import Any
 
 import pytest
+from django.conf import settings
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from chatbot.llm.fake import Behaviour, FakeLlm
@@ -49,7 +50,7 @@ def test_grounded_reply_is_the_answer_with_citations_removed_and_is_logged(
     assert response["failure_class"] is None
     source = response["sources"][0]
     assert (source["faq_id"], source["external_id"], source["question"]) == (faq.pk, "R-003", faq.question)
-    assert source["source_url"] == faq.source_url
+    assert source["source_url"] == f"{settings.SITE_URL}/faq/{faq.pk}/"  # no source page of its own
     assert response["contact"]["department"] == "住民課"
     assert faq.department is not None
     assert response["contact"]["phone"] == faq.department.phone

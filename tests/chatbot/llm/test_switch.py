@@ -17,7 +17,7 @@ QUESTION = "住民票の写しを取りたい"
 
 
 def llm_component() -> dict[str, Any]:
-    response = Client().get("/readyz")
+    response = Client(REMOTE_ADDR="127.0.0.1").get("/readyz")  # a monitor on this machine sees the components
     assert response.status_code == 200
     component: dict[str, Any] = response.json()["components"]["llm"]
     return component
