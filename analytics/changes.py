@@ -19,9 +19,13 @@ from django.utils.translation import gettext
 
 from changeflow.models import ChangeItem
 from faq.models import Faq
+from faq.sample import LOAD_REASON, RESET_REASON
 
-# Reasons written by loads no person made: faq/sample.py and `manage.py import_faq` (faq/management/commands).
-MACHINE_REASON = re.compile(r"^(sample town( reset)?|import_faq\s.*)$")
+# Reasons written by loads no person made: faq/sample.py (and its English reasons of earlier versions) and
+# `manage.py import_faq` (faq/management/commands).
+MACHINE_REASON = re.compile(
+    rf"^({re.escape(LOAD_REASON)}|{re.escape(RESET_REASON)}|sample town( reset)?|import_faq\s.*)$"
+)
 KIND_CHANGE_REQUEST = "変更申請 Change request #{id}"
 KIND_IMPORT = "取り込み Import"
 KIND_CREATED = "作成 Created"

@@ -210,7 +210,8 @@ def title(report: Report) -> str:
 
 
 def _str(value: Any) -> str:
-    return str(value)
+    """A cell's text; a figure the month has none of (no questions, no latency) is blank, as in the XLSX and CSV."""
+    return "" if value is None else str(value)
 
 
 def _safe_rows(rows: Any) -> list[list[Any]]:

@@ -163,7 +163,7 @@ class ChangeEvent(models.Model):
         ordering = ["at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.action} #{self.request_id}"
+        return self.summary()
 
     def summary(self) -> str:
         """The step in words: 承認（申請中 → 承認済み）, or just 編集 when the status stays the same."""
@@ -238,4 +238,4 @@ class ApprovalCheck(models.Model):
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
-        return f"#{self.request_id} {self.status}"
+        return f"#{self.request_id} {self.get_status_display()}"

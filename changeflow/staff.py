@@ -31,6 +31,7 @@ def faq_admin_group_ensure() -> Group:
         codename__in=[
             "review_changerequest",
             "view_changerequest",
+            "view_changeevent",
             "add_departmentmember",
             "change_departmentmember",
             "delete_departmentmember",

@@ -1,9 +1,21 @@
-"""Texts of the third-party apps that staff read in the admin (django-axes, django-simple-history), named here
-so that `make messages` keeps their Japanese translations in the project's catalogue: neither app ships Japanese."""
+"""Texts of the third-party apps that staff read in the admin (django-axes, django-simple-history, django-q2),
+named here so that `make messages` keeps their Japanese translations in the project's catalogue: none of them
+ships Japanese."""
 
 from django.utils.translation import gettext_noop
 
 THIRD_PARTY_TEXTS = (
+    # django-q2: the task queue's pages in admin.
+    gettext_noop("Task"),
+    gettext_noop("Tasks"),
+    gettext_noop("Successful task"),
+    gettext_noop("Successful tasks"),
+    gettext_noop("Failed task"),
+    gettext_noop("Failed tasks"),
+    gettext_noop("Scheduled task"),
+    gettext_noop("Scheduled tasks"),
+    gettext_noop("Queued task"),
+    gettext_noop("Queued tasks"),
     gettext_noop("View history: %s"),
     gettext_noop("Revert %s"),
     gettext_noop("Revert"),

@@ -19,6 +19,9 @@ from faq.models import Category, Department, Faq
 from faq.services import department_upsert
 
 SAMPLE_DIR = Path(__file__).resolve().parent / "sample_data"
+# The reasons the sample town's versions carry in their history (machine loads, not a person's change).
+LOAD_REASON = "サンプルの町の読み込み"
+RESET_REASON = "サンプルの町の初期化"
 
 
 @dataclass
@@ -99,7 +102,7 @@ def sample_town_load(*, reset: bool = False) -> SampleLoadResult:
         report = import_faq_data(
             data=b"\n".join(new_lines),
             fmt="jsonl",
-            options=ImportOptions(publish=True, reason="sample town reset" if reset else "sample town"),
+            options=ImportOptions(publish=True, reason=RESET_REASON if reset else LOAD_REASON),
         )
         if report.errors:
             raise ValueError("the sample town's FAQ files are invalid: " + "; ".join(map(str, report.errors[:5])))

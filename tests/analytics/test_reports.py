@@ -24,6 +24,7 @@ from changeflow import services as changeflow
 from changeflow.models import ChangeKind, ChangeRequest, ChangeStatus, DepartmentMember
 from changeflow.staff import department_editor_group_ensure
 from faq.models import Department, Faq
+from faq.sample import LOAD_REASON
 from faq.selectors import today_local
 from tests.analytics.support import OCTOBER, jst, october_turns
 from tests.factories import FaqFactory, UserFactory
@@ -288,7 +289,7 @@ def test_changed_faqs_are_the_changes_people_made_each_once(faq_admin: User, cli
         call_command("load_sample_town", stdout=io.StringIO())
     loaded = Faq.objects.count()
     assert loaded > 100
-    assert Faq.history.filter(history_change_reason="sample town", history_user=None).count() == loaded
+    assert Faq.history.filter(history_change_reason=LOAD_REASON, history_user=None).count() == loaded
     edited, requested = Faq.objects.order_by("pk")[:2]
     client.force_login(faq_admin)
     for day, addition in [(12, "（10月12日更新）"), (13, "（10月13日更新）")]:

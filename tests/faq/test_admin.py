@@ -246,6 +246,20 @@ def test_admin_faq_change_form_saves_new_version_by_user(client, faq_staff):
     assert faq.history.latest("history_date").history_user == faq_staff
 
 
+def test_admin_faq_change_form_keeps_line_breaks_as_the_browser_sent_them_but_one_newline(client, faq_staff):
+    """A browser's textarea sends CR LF; stored as it came, the history page would show a change on every line."""
+    client.force_login(faq_staff)
+    faq = FaqFactory(answer="一行目\n二行目")
+
+    response = client.post(
+        reverse("admin:faq_faq_change", args=[faq.pk]), faq_form_data(faq, answer="一行目\r\n二行目\r\n三行目")
+    )
+
+    assert response.status_code == 302
+    faq.refresh_from_db()
+    assert faq.answer == "一行目\n二行目\n三行目"
+
+
 def test_admin_faq_add_form_creates_faq_with_history(staff_client, kankyo):
     response = staff_client.post(
         reverse("admin:faq_faq_add"),
