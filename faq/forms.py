@@ -89,6 +89,17 @@ class FaqAdminForm(VersionReasonForm):
         widgets = {"answer": forms.Textarea(attrs={"rows": 10})}
         formfield_callback = https_urls
 
+    # A browser's textarea sends CR LF: kept as it came, every line would show as changed in the history.
+    def clean_question(self) -> str:
+        return one_newline(self.cleaned_data["question"])
+
+    def clean_answer(self) -> str:
+        return one_newline(self.cleaned_data["answer"])
+
+
+def one_newline(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n") if text else text
+
 
 class FaqImportForm(forms.Form):
     file = forms.FileField(

@@ -198,17 +198,6 @@ class Faq(models.Model):
     def __str__(self) -> str:
         return self.question
 
-    def clean(self) -> None:
-        """Line breaks as one newline, whatever sent them (a browser's form sends CR LF)."""
-        super().clean()
-        self.question = one_newline(self.question)
-        self.answer = one_newline(self.answer)
-        self.alternate_questions = [one_newline(text) for text in self.alternate_questions or []]
-
-
-def one_newline(text: str) -> str:
-    return text.replace("\r\n", "\n").replace("\r", "\n") if text else text
-
 
 class IndexStatus(models.TextChoices):
     BUILDING = "building", _("Building")
