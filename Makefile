@@ -5,12 +5,13 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-# Every package, direct or not, is pinned with its hashes in requirements/ (made by `make lock` from
-# pyproject.toml, which names the direct dependencies): run.txt for the product, dev.txt for the test suite,
-# pip.txt for the installer itself. torch is the CPU build, found through pip's find-links.
-LOCK_RUN := requirements/run.txt
-LOCK_DEV := requirements/dev.txt
-LOCK_PIP := requirements/pip.txt
+# Every package, direct or not, is pinned with its hashes in the lock files (made by `make lock` from
+# pyproject.toml, which names the direct dependencies): requirements.lock for the product,
+# requirements-dev.lock for the test suite, requirements-pip.lock for the installer itself.
+# torch is the CPU build, found through pip's find-links.
+LOCK_RUN := requirements.lock
+LOCK_DEV := requirements-dev.lock
+LOCK_PIP := requirements-pip.lock
 PIP_INSTALL = $(BIN)/pip install --require-hashes $(if $(wildcard /opt/wheels),--find-links /opt/wheels)
 UV_COMPILE = $(BIN)/uv pip compile --quiet --python-version 3.11 --python-platform x86_64-manylinux_2_28 \
 	--generate-hashes --find-links /opt/wheels --no-emit-find-links --custom-compile-command "make lock" $(LOCK_FLAGS)
@@ -40,7 +41,7 @@ install-dev: $(VENV)/.installed-dev
 lock: install-dev
 	$(UV_COMPILE) --extra dev -o $(LOCK_DEV) pyproject.toml
 	$(UV_COMPILE) -c $(LOCK_DEV) -o $(LOCK_RUN) pyproject.toml
-	$(UV_COMPILE) -o $(LOCK_PIP) requirements/pip.in
+	echo 'pip==26.3' | $(UV_COMPILE) -o $(LOCK_PIP) -
 
 lock-upgrade:
 	$(MAKE) lock LOCK_FLAGS=--upgrade

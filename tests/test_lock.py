@@ -12,12 +12,12 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 ROOT = Path(settings.BASE_DIR)
-LOCKS = {name: ROOT / "requirements" / f"{name}.txt" for name in ("run", "dev", "pip")}
+LOCKS = {"run": ROOT / "requirements.lock", "dev": ROOT / "requirements-dev.lock", "pip": ROOT / "requirements-pip.lock"}
 PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)", re.MULTILINE)
 
 
 def locked(name: str) -> dict[str, str]:
-    """Package -> version pinned in requirements/<name>.txt."""
+    """Package -> version pinned in that lock file."""
     return {canonicalize_name(package): version for package, version in PIN.findall(LOCKS[name].read_text())}
 
 
