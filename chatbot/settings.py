@@ -244,7 +244,7 @@ TOWN_NAME = env.str("TOWN_NAME", default="B町")
 TOWN_NAME_EN = env.str("TOWN_NAME_EN", default="B Town")
 
 # Retrieval. Encoders by dotted path (EMBEDDING_BACKEND, comma-separated); the
-# default pair won on the LocalgovFAQ dev split (see README).
+# default pair won on the LocalgovFAQ dev split (see docs/answering.md).
 RETRIEVAL_ENCODERS = env.list(
     "EMBEDDING_BACKEND",
     default=["faq.retrieval.encoders.E5SmallEncoder", "faq.retrieval.encoders.UseMultilingualEncoder"],
@@ -322,7 +322,7 @@ ANSWER_COMPOSER = env.str(
 
 # Analytics: unanswered questions are grouped with this encoder (USE is fast
 # enough for 100,000 questions a month on two cores) at this cosine similarity
-# (0.6 had the best pairwise F1 on the LocalgovFAQ dev split, see README); the
+# (0.6 had the best pairwise F1 on the LocalgovFAQ dev split, see docs/answering.md); the
 # largest groups of each month are kept; turns older than the retention period
 # (whole months before the current one) are deleted, monthly figures are kept.
 ANALYTICS_ENCODER = env.str("ANALYTICS_ENCODER", default="faq.retrieval.encoders.UseMultilingualEncoder")
