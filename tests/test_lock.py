@@ -12,7 +12,11 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 ROOT = Path(settings.BASE_DIR)
-LOCKS = {"run": ROOT / "requirements.lock", "dev": ROOT / "requirements-dev.lock", "pip": ROOT / "requirements-pip.lock"}
+LOCKS = {
+    "run": ROOT / "requirements.lock",
+    "dev": ROOT / "requirements-dev.lock",
+    "pip": ROOT / "requirements-pip.lock",
+}
 PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)", re.MULTILINE)
 
 
