@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from changeflow import services
 from changeflow.models import COMMENT_MAX_CHARS, REASON_MAX_CHARS, VALUE_MAX_CHARS, ChangeKind
 from changeflow.values import ValueProposal, value_replace
+from faq.forms import one_newline
 from faq.models import (
     ANSWER_MAX_CHARS,
     QUESTION_MAX_CHARS,
@@ -167,7 +168,7 @@ def item_proposals(form: ChangeRequestForm) -> dict[int, ValueProposal]:
 
 def same_text(first: str, second: str) -> bool:
     """Equal but for the line breaks a browser sends (CR LF) and the spaces around the text."""
-    return first.replace("\r\n", "\n").strip() == second.replace("\r\n", "\n").strip()
+    return one_newline(first).strip() == one_newline(second).strip()
 
 
 def item_drafts(form: ChangeRequestForm, data: Any) -> list[services.ItemDraft]:
@@ -206,7 +207,7 @@ def item_drafts(form: ChangeRequestForm, data: Any) -> list[services.ItemDraft]:
             if posted is None or (superseded and same_text(posted, superseded[part])):
                 texts.append(proposed[part])
             else:
-                texts.append(posted.replace("\r\n", "\n"))
+                texts.append(one_newline(posted))
         drafts.append(services.ItemDraft(faq, texts[0], texts[1]))
     return drafts
 
