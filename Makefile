@@ -47,18 +47,18 @@ lock-upgrade:
 	$(MAKE) lock LOCK_FLAGS=--upgrade
 
 # Migrate, load the sample town, create the demo staff accounts, build the
-# search index if there is none and calibrate the gate on half of the sample
-# town's cases if it never was, and start the golden set (nightly evaluation,
+# search index if there is none, install the gate that ships with the product
+# (chatbot/gate/fitted.json) if no fitted gate was ever installed, and start the golden set (nightly evaluation,
 # regression checks, canary) with the sample town's cases if it is empty (idempotent).
 setup: install
 	DJANGO_DEBUG=true $(BIN)/python manage.py migrate --noinput
 	DJANGO_DEBUG=true $(BIN)/python manage.py load_sample_town
 	DJANGO_DEBUG=true SITE_HOST=$(HOST) SITE_PORT=$(PORT) $(BIN)/python manage.py setup_demo_staff
 	DJANGO_DEBUG=true $(BIN)/python manage.py rebuild_index --if-missing
-	DJANGO_DEBUG=true $(BIN)/python manage.py calibrate_gate --if-uncalibrated --split odd \
-		--cases faq/sample_data/cases/ja.jsonl faq/sample_data/cases/en.jsonl faq/sample_data/cases/oos.jsonl
+	DJANGO_DEBUG=true $(BIN)/python manage.py calibrate_gate --if-uncalibrated --shipped
 	DJANGO_DEBUG=true $(BIN)/python manage.py import_cases --if-empty \
-		faq/sample_data/cases/ja.jsonl faq/sample_data/cases/en.jsonl faq/sample_data/cases/oos.jsonl
+		faq/sample_data/cases/ja.jsonl faq/sample_data/cases/en.jsonl faq/sample_data/cases/oos.jsonl \
+		faq/sample_data/cases/oos_hard.jsonl
 
 # The web server and the task cluster (django-q2: scheduled publication of
 # approved changes, e-mail notices, review reminders). Ctrl-C, or SIGTERM to the

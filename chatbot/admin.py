@@ -12,7 +12,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from chatbot.golden import GoldenSetError, case_from_turn
+from chatbot.gate.calibration import caution_figures, with_caution
+from chatbot.golden import GoldenSetError, case_from_turn, golden_cases
 from chatbot.models import (
     EvaluationRun,
     Feedback,
@@ -30,7 +31,15 @@ from chatbot.models import (
     Turn,
 )
 from chatbot.regression import RegressionBlocked, gate_activate_checked, passed_message, prompt_activate_checked
+from chatbot.services import gate_config_create
 from faq.admin import ReadOnlyAdmin
+
+CAUTION_NAMES = {"careful": _("Careful"), "standard": _("Standard"), "bold": _("Bold")}
+CAUTION_HELP = {
+    "careful": _("Answers outright only when very sure (a wrong answer weighs 20 phone calls); more choices."),
+    "standard": _("The recommended balance (a wrong answer weighs 10 phone calls)."),
+    "bold": _("Answers outright more often (a wrong answer weighs 3 phone calls); more wrong answers."),
+}
 
 
 def _report_check(model_admin: admin.ModelAdmin, request: HttpRequest, check: RegressionCheck | None) -> None:
@@ -217,6 +226,86 @@ class GateConfigAdmin(ReadOnlyAdmin):
                 "we": estimate.get("wrong_answer_rate"),
             }
         )
+
+    change_list_template = "admin/chatbot/gateconfig/change_list.html"
+
+    def get_urls(self) -> list[URLPattern]:
+        return [
+            path("caution/", self.admin_site.admin_view(self.caution_view), name="chatbot_gateconfig_caution"),
+            *super().get_urls(),
+        ]
+
+    def caution_view(self, request: HttpRequest) -> HttpResponse:
+        """The gate's caution in plain words: what each level gives on the golden set; choosing one activates it
+        (after the regression check, as any gate version)."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        live = GateConfig.objects.filter(is_active=True).first()
+        levels = (live.parameters or {}).get("levels", {}) if live and live.kind == "logistic" else {}
+        if request.method == "POST":
+            if not request.user.has_perm("chatbot.change_gateconfig"):
+                raise PermissionDenied
+            if request.POST.get("action") == "activate":
+                # The reason given on the "answers get worse" page for the version made here.
+                config = GateConfig.objects.filter(pk=request.POST.get(ACTION_CHECKBOX_NAME) or 0).first()
+                if config is None:
+                    return HttpResponseRedirect(request.path)
+                return self._caution_activate(request, config)
+            level = request.POST.get("caution", "")
+            if live is None or level not in levels:
+                self.message_user(request, _("Choose one of the caution levels shown."), messages.ERROR)
+                return HttpResponseRedirect(request.path)
+            config = gate_config_create(
+                kind="logistic",
+                parameters=with_caution(live.parameters, level),
+                calibration={"caution_from": live.pk},
+                note=str(
+                    _("Caution: %(level)s (from version %(id)d)") % {"level": CAUTION_NAMES[level], "id": live.pk}
+                ),
+                user=request.user,
+                activate=False,
+            )
+            return self._caution_activate(request, config)
+        cases = golden_cases()
+        figures = caution_figures(cases, live.parameters) if live is not None and levels and cases else {}
+        rows = [
+            {
+                "level": level,
+                "name": CAUTION_NAMES[level],
+                "help": CAUTION_HELP[level],
+                "active": live is not None and live.parameters.get("caution") == level,
+                "figures": figures.get(level),
+            }
+            for level in CAUTION_NAMES
+            if level in levels
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Gate caution"),
+            "opts": self.model._meta,
+            "live": live,
+            "rows": rows,
+            "golden_count": len(cases),
+            "can_change": request.user.has_perm("chatbot.change_gateconfig"),
+        }
+        return TemplateResponse(request, "admin/chatbot/gateconfig/caution.html", context)
+
+    def _caution_activate(self, request: HttpRequest, config: GateConfig) -> HttpResponse:
+        try:
+            check = gate_activate_checked(
+                config, user=request.user, override_reason=request.POST.get("override_reason", "")
+            )
+        except RegressionBlocked as blocked:
+            return regression_blocked_page(request, self, blocked.check, "activate", config.pk)
+        _report_check(self, request, check)
+        level = (config.parameters or {}).get("caution", "")
+        self.message_user(
+            request,
+            _("The gate now answers at caution level %(level)s (version %(id)d).")
+            % {"level": CAUTION_NAMES.get(level, level), "id": config.pk},
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(request.path)
 
     @admin.action(description=_("Make the selected gate version active"))
     def activate(self, request: HttpRequest, queryset: QuerySet[GateConfig]) -> HttpResponse | None:

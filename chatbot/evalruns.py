@@ -13,8 +13,8 @@ from django.conf import settings
 from django.db.models import Max
 from django.utils import timezone
 
-from chatbot.calibration import Case
 from chatbot.evaluation import evaluate_cases
+from chatbot.gate.calibration import Case
 from chatbot.golden import golden_cases
 from chatbot.models import EvaluationRun, RunStatus, RunTrigger
 from faq.models import Faq, FaqStatus, IndexGeneration, IndexStatus

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from chatbot.calibration import Case
+from chatbot.gate.calibration import Case
 from chatbot.models import Channel, Composer
 from chatbot.redaction import redact
 from chatbot.services import turn_ask
@@ -57,7 +57,18 @@ def evaluate_cases(
     n = len(cases)
     answerable = [case for case in cases if case.answerable]
     counts = dict.fromkeys(
-        ("answer", "answer_right", "clarify", "clarify_hit", "handoff", "oos_not_answered", "oos_handoff"), 0
+        (
+            "answer",
+            "answer_right",
+            "clarify",
+            "clarify_hit",
+            "handoff",
+            "oos_not_answered",
+            "oos_handoff",
+            "answerable_answered",
+            "answerable_handoff",
+        ),
+        0,
     )
     sr1 = sr5 = mrr = 0.0
     latencies = []
@@ -96,6 +107,9 @@ def evaluate_cases(
             counts["clarify_hit"] += right
         elif outcome == "handoff":
             counts["handoff"] += 1
+        if case.answerable:
+            counts["answerable_answered"] += outcome == "answer"
+            counts["answerable_handoff"] += outcome in ("handoff", "rejected")
         if not case.answerable:
             counts["oos_not_answered"] += outcome != "answer"
             counts["oos_handoff"] += outcome in ("handoff", "rejected")
@@ -134,6 +148,9 @@ def evaluate_cases(
         "oos_declined": share(counts["oos_not_answered"], oos),
         "oos_handoff": share(counts["oos_handoff"], oos),
         "clarify_share": share(counts["clarify"], n),
+        "answered_of_answerable": share(counts["answerable_answered"], len(answerable)),
+        "handoff_answerable": share(counts["answerable_handoff"], len(answerable)),
+        "oos_answered": share(oos - counts["oos_not_answered"], oos),
         "p50_ms": round(float(np.percentile(latencies, 50)), 1) if latencies else 0.0,
         "p95_ms": round(float(np.percentile(latencies, 95)), 1) if latencies else 0.0,
         "answers_graded": len(grades),

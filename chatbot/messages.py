@@ -13,6 +13,12 @@ TEXTS = {
         "この件は{department}へお問い合わせください。",
         "Please contact {department} about this.",
     ),
+    "handoff_related": (
+        "ご質問にぴったり合うFAQは見つかりませんでした。関連するFAQを下に示します。"
+        "当てはまらない場合は{department}へお問い合わせください。",
+        "We found no FAQ that fits your question closely. Related FAQs are listed below; "
+        "if none of them helps, please contact {department}.",
+    ),
     "handoff_general": (
         "お答えできる情報が見つかりませんでした。{department}へお問い合わせください。",
         "We could not find an answer. Please contact {department}.",

@@ -10,8 +10,8 @@ from typing import Any
 
 from django.conf import settings
 
-from chatbot.calibration import Case
 from chatbot.evalruns import evaluation_run
+from chatbot.gate.calibration import Case
 from chatbot.golden import golden_cases
 from chatbot.models import EvaluationRun, GateConfig, PromptVersion, RegressionCheck, RunTrigger
 

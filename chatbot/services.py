@@ -15,7 +15,7 @@ import time
 import unicodedata
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -25,7 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from chatbot import messages
-from chatbot.gate import decide, gate_features
+from chatbot.gate import GateOutcome, gate_decide
 from chatbot.llm.composer import Composed
 from chatbot.llm.composer import composer as answer_composer
 from chatbot.models import Channel, FailureClass, GateConfig, Outcome, PromptVersion, Turn, TurnStatus
@@ -60,6 +60,7 @@ class Step:
     department: Department | None = None
     latency_ms: dict[str, float] = field(default_factory=dict)
     chosen_faq: int | None = None  # picked by the resident from a clarify choice
+    related: list[int] = field(default_factory=list)  # candidates shown as related links
     redacted: str = ""  # the question as stored and as an LLM may see it
     composed: Composed | None = None
     site_url: str = ""  # where this site's own pages are linked from; settings.SITE_URL when empty
@@ -147,42 +148,20 @@ def _gate(step: Step) -> None:
     if _chosen(step):
         _timed(step, "gate", started)
         return
-    if step.result.out_of_date_faq is not None:
-        # Would the gate have answered with the expired (or not yet valid) FAQ?
-        # Then the question is about that rule: its department takes it.
-        expired = replace(step.result, candidates=step.result.with_out_of_date)
-        features = gate_features(step.question, expired)
-        if decide(kind, parameters, features, expired.candidates).outcome != Outcome.HANDOFF:
-            owner = faqs_by_id([step.result.out_of_date_faq]).get(step.result.out_of_date_faq)
-            step.outcome, step.failure_class = Outcome.HANDOFF, FailureClass.OUT_OF_DATE
-            step.department = owner.department if owner else None
-            step.features = features
-            _timed(step, "gate", started)
-            return
-    step.features = gate_features(step.question, step.result)
-    decision = decide(kind, parameters, step.features, step.result.candidates)
-    candidates = step.result.candidates
-    if candidates and candidates[0].features.get("exact_match"):
-        # Word for word one of the FAQ's approved questions (and no other FAQ's): answer it.
-        decision = replace(
-            decision,
-            outcome=Outcome.ANSWER,
-            choices=[0],
-            department_from_candidates=True,
-            p_answer=max(decision.p_answer, candidates[0].score),
-        )
-        step.features["exact_match"] = 1.0
-    step.outcome = decision.outcome
+    decision = gate_decide(step.question, step.result, kind, parameters)
+    step.outcome = Outcome(decision.outcome.value)
     step.choices = decision.choices
+    step.related = decision.related
     step.confidence = decision.p_answer
-    step.features |= {"p_answer": decision.p_answer, "p_choice": decision.p_choice}
-    if decision.outcome == Outcome.CLARIFY:
-        step.failure_class = step.failure_class or FailureClass.CLOSE_CANDIDATES
-    elif decision.outcome == Outcome.HANDOFF:
-        step.failure_class = step.failure_class or FailureClass.LOW_CONFIDENCE
-    if decision.department_from_candidates:
-        top = faqs_by_id([step.result.candidates[0].faq_id]).get(step.result.candidates[0].faq_id)
-        step.department = top.department if top else None
+    step.features = decision.features
+    if decision.outcome != GateOutcome.ANSWER:
+        step.failure_class = step.failure_class or FailureClass(decision.reason.value)
+    department_faq = decision.department_faq
+    if department_faq is None and decision.department_from_candidates:
+        department_faq = step.result.candidates[0].faq_id
+    if department_faq is not None:
+        owner = faqs_by_id([department_faq]).get(department_faq)
+        step.department = owner.department if owner else None
     _timed(step, "gate", started)
 
 
@@ -234,6 +213,36 @@ def _faq_entry(faq: Faq, score: float) -> dict[str, Any]:
     }
 
 
+def _response(
+    question_id: str | None,
+    outcome: str,
+    turn_id: str,
+    lang: str,
+    confidence: float = 0.0,
+    candidates: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The contract's answer object (CONTRACTS section 2) with the fields every outcome has; the only place it is
+    started, so that every path (answer, fault, replay) gives residents and scripts the same shape."""
+    return {
+        "id": question_id,
+        "outcome": outcome,
+        "answer": None,
+        "confidence": round(confidence, 4),
+        "sources": [],
+        "candidates": candidates or [],
+        "turn_id": turn_id,
+        "lang": lang,
+    }
+
+
+def _fault_response(question_id: str | None, turn_id: str, lang: str, department: Department | None) -> dict[str, Any]:
+    """Something failed: the general reception's contact, never a traceback."""
+    return _response(question_id, Outcome.HANDOFF, turn_id, lang) | {
+        "answer": messages.text("error", lang, department=messages.contact_line(department, lang)),
+        "handoff": _contact(department),
+    }
+
+
 def _compose(step: Step, question_id: str | None, turn: Turn) -> tuple[dict[str, Any], list[int]]:
     """The contract's answer object (CONTRACTS section 2), extractive: the FAQ's own text."""
     started = time.perf_counter()
@@ -243,16 +252,7 @@ def _compose(step: Step, question_id: str | None, turn: Turn) -> tuple[dict[str,
         {**_faq_entry(faqs[c.faq_id], c.score), "fused": round(c.fused, 4)} for c in candidates if c.faq_id in faqs
     ]
     used: list[Faq] = []
-    response: dict[str, Any] = {
-        "id": question_id,
-        "outcome": step.outcome,
-        "answer": None,
-        "confidence": round(step.confidence, 4),
-        "sources": [],
-        "candidates": listed,
-        "turn_id": str(turn.pk),
-        "lang": step.lang,
-    }
+    response = _response(question_id, step.outcome, str(turn.pk), step.lang, step.confidence, listed)
     if step.outcome == Outcome.REJECTED:
         response["answer"] = step.message
     elif step.outcome == Outcome.ANSWER:
@@ -274,6 +274,7 @@ def _compose(step: Step, question_id: str | None, turn: Turn) -> tuple[dict[str,
             }
         ]
         response["contact"] = _contact(faq.department)
+        response["related"] = _related(step, faqs)
     elif step.outcome == Outcome.CLARIFY:
         used = [faqs[candidates[i].faq_id] for i in step.choices if candidates[i].faq_id in faqs]
         response["answer"] = messages.text("clarify", step.lang)
@@ -282,7 +283,14 @@ def _compose(step: Step, question_id: str | None, turn: Turn) -> tuple[dict[str,
     else:
         department = step.department or department_general_reception()
         step.department = department
-        key = "handoff" if step.department and not step.department.is_general_reception else "handoff_general"
+        response["related"] = _related(step, faqs)
+        if response["related"]:
+            # Related FAQs exist but none fits well enough: say so, and list them.
+            key = "handoff_related"
+        elif step.department and not step.department.is_general_reception:
+            key = "handoff"
+        else:
+            key = "handoff_general"
         if step.failure_class in (FailureClass.RETRIEVAL_ERROR, FailureClass.INTERNAL_ERROR):
             key = "error"
         response["answer"] = messages.text(key, step.lang, department=messages.contact_line(department, step.lang))
@@ -295,6 +303,13 @@ def _compose(step: Step, question_id: str | None, turn: Turn) -> tuple[dict[str,
         .values_list("id", "latest")
     )
     return response, [versions[faq.pk] for faq in used if faq.pk in versions]
+
+
+def _related(step: Step, faqs: dict[int, Faq]) -> list[dict[str, Any]]:
+    """The related FAQs the gate picked, as links beneath an answer or a handoff."""
+    candidates = step.result.candidates if step.result else []
+    picked = [candidates[i] for i in step.related if i < len(candidates)]
+    return [_faq_entry(faqs[c.faq_id], c.score) for c in picked if c.faq_id in faqs]
 
 
 class IdempotencyConflict(Exception):
@@ -384,17 +399,7 @@ def turn_ask(
         logger.exception("turn %s failed; handing the question off", turn.pk)
         step.outcome, step.failure_class = Outcome.HANDOFF, FailureClass.INTERNAL_ERROR
         step.department = department_general_reception()
-        response = {
-            "id": question_id,
-            "outcome": Outcome.HANDOFF,
-            "answer": messages.text("error", turn_lang, department=messages.contact_line(step.department, turn_lang)),
-            "confidence": 0.0,
-            "sources": [],
-            "candidates": [],
-            "handoff": _contact(step.department),
-            "turn_id": str(turn.pk),
-            "lang": turn_lang,
-        }
+        response = _fault_response(question_id, str(turn.pk), turn_lang, step.department)
     total = round((time.perf_counter() - started) * 1000, 2)
     response["failure_class"] = step.failure_class or None
     if not log:
@@ -443,20 +448,8 @@ def _replay(turn: Turn) -> dict[str, Any]:
         turn.refresh_from_db()
     if turn.status == TurnStatus.COMPLETED and turn.response:
         return dict(turn.response)
-    general = department_general_reception()
-    lang = turn.lang or "ja"
-    return {
-        "id": None,
-        "outcome": Outcome.HANDOFF,
-        "answer": messages.text("error", lang, department=messages.contact_line(general, lang)),
-        "confidence": 0.0,
-        "sources": [],
-        "candidates": [],
-        "handoff": _contact(general),
-        "turn_id": str(turn.pk),
-        "lang": lang,
-        "failure_class": FailureClass.INTERNAL_ERROR,
-    }
+    response = _fault_response(None, str(turn.pk), turn.lang or "ja", department_general_reception())
+    return response | {"failure_class": FailureClass.INTERNAL_ERROR}
 
 
 def turns_reap(*, older_than_minutes: int = 10) -> int:

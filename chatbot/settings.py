@@ -257,6 +257,8 @@ CHROMA_PATH = DATA_DIR / "chroma"
 
 # Chat: the longest question accepted (longer ones are refused with a message).
 CHAT_MAX_QUESTION_CHARS = env.int("CHAT_MAX_QUESTION_CHARS", default=500)
+# The share of residents' questions the FAQ is expected not to answer: the gate's thresholds are chosen for this mix.
+GATE_OOS_SHARE = env.float("GATE_OOS_SHARE", default=0.25)
 
 # Change flow: how long a confirmed FAQ stays confirmed, and where links in e-mails point.
 FAQ_REVIEW_INTERVAL_DAYS = env.int("FAQ_REVIEW_INTERVAL_DAYS", default=365)

@@ -119,7 +119,7 @@ def cross_fitted_gate(plan_path: Path) -> dict[str, Any]:
     """
     from django.core.management import call_command
 
-    from chatbot.calibration import Observed, calibrate, cases_read, observe
+    from chatbot.gate.calibration import Observed, calibrate, cases_read, observe
     from chatbot.services import gate_config_create
 
     plan = json.loads(plan_path.read_text(encoding="utf-8"))
@@ -149,14 +149,9 @@ def cross_fitted_gate(plan_path: Path) -> dict[str, Any]:
     for item in observe([case for case in cases if case.case_id not in held_out]):
         by_id[item.case.case_id] = item
     observed = [by_id[case.case_id] for case in cases]
-    parameters, table = calibrate(
-        observed,
-        target_wrong_rate=plan["target_wrong_rate"],
-        max_clarify=plan.get("max_clarify", 0.30),
-        min_oos_handoff=plan.get("min_oos_handoff", 0.85),
-    )
+    parameters, table = calibrate(observed, caution=plan.get("caution", "standard"))
     chosen = parameters["thresholds"]
-    summary = next(row for row in table if row["answer_threshold"] == chosen["answer"])
+    summary = parameters["levels"][parameters["caution"]]["estimate"]
     config = gate_config_create(
         kind="logistic",
         parameters=parameters,
@@ -165,7 +160,7 @@ def cross_fitted_gate(plan_path: Path) -> dict[str, Any]:
             "split": "all",
             "n": len(cases),
             "cross_fitted_alternates": len(plan["folds"]),
-            "target_wrong_rate": plan["target_wrong_rate"],
+            "caution": parameters["caution"],
             "chosen": summary,
             "table": table,
         },

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from faq.retrieval.engine import QueryScores, Snapshot
-from faq.retrieval.text import exact_key, normalize
+from faq.retrieval.text import exact_key, mostly_latin, normalize, tokenizer
 
 DEFAULT_RANKER = Path(__file__).resolve().parent / "ranker.json"
 FIRST_STAGE = 60
@@ -114,6 +114,9 @@ def candidate_features(
     """Per-candidate features, in the order of `order` (document indexes)."""
     query_words = set(scores.tokens)
     query_mass = sum(snapshot.idf_of(word) for word in query_words) or 1.0
+    # Only words some FAQ uses: a word no FAQ knows says nothing about this candidate in particular.
+    query_top_idf = max((snapshot.idf[word] for word in query_words if word in snapshot.idf), default=0.0) or 1.0
+    query_names = set() if mostly_latin(scores.query) else set(tokenizer().proper_nouns(scores.query))
     query_bigrams = _bigrams(scores.query)
     top = float(fused[order[0]]) if order else 0.0
     rows = []
@@ -140,6 +143,13 @@ def candidate_features(
             "log_query_tokens": math.log1p(len(query_words)),
             "log_question_tokens": math.log1p(len(question_words)),
         }
+        # For the gate (not used by the re-ranker): how much of the question the FAQ's whole text covers, and the
+        # weight of its most informative word that the FAQ does not use at all (a detail the FAQ does not hold).
+        in_faq = question_words | snapshot.answer_sets[index]
+        missing = [snapshot.idf[w] for w in query_words if w in snapshot.idf and w not in in_faq]
+        row["query_coverage_any"] = sum(snapshot.idf_of(w) for w in query_words if w in in_faq) / query_mass
+        row["query_missing_weight"] = max(missing, default=0.0) / query_top_idf
+        row["query_names_missing"] = float(any(name not in in_faq for name in query_names))
         rows.append(row)
     return rows
 

@@ -94,6 +94,19 @@ class Tokenizer:
                 result.append(form)
         return result
 
+    def proper_nouns(self, text: str) -> list[str]:
+        """The proper nouns (place, person, organisation names) of a text, in the forms `tokens` gives them."""
+        normalized = normalize(text)
+        if not normalized:
+            return []
+        result = []
+        for morpheme in self._tokenizer().tokenize(normalized):
+            if morpheme.part_of_speech()[1] == "固有名詞":
+                form = katakana_to_hiragana(morpheme.normalized_form().lower().strip())
+                if form:
+                    result.append(form)
+        return result
+
 
 _shared: Tokenizer | None = None
 _shared_lock = threading.Lock()

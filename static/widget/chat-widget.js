@@ -53,6 +53,7 @@
       clarifyChoices: "質問の候補",
       clarifyOther: "どれにも当てはまらない場合のお問い合わせ先",
       handoff: "お問い合わせ先",
+      related: "関連するFAQ",
       feedbackQuestion: "この回答は役に立ちましたか？",
       helpful: "役に立った",
       notHelpful: "役に立たなかった",
@@ -74,7 +75,7 @@
       langGroup: "Language",
       log: "Conversation",
       input: "Your question",
-      placeholder: "e.g. bulky waste collection",
+      placeholder: "e.g. How do I throw away a sofa?",
       send: "Send",
       welcome: "Answers come from the town's frequently asked questions. Please type your question.",
       privacy: "Please do not enter personal details such as your name or phone number.",
@@ -95,6 +96,7 @@
       clarifyChoices: "Possible questions",
       clarifyOther: "If none of these fits, contact",
       handoff: "Contact",
+      related: "Related FAQs",
       feedbackQuestion: "Was this answer helpful?",
       helpful: "Helpful",
       notHelpful: "Not helpful",
@@ -114,6 +116,7 @@
   const TIMEOUT_MS = 20000;
   const MAX_QUESTION = 500;
   const MAX_COMMENT = 1000;
+  const MAX_RELATED = 3;
 
   // ---- options --------------------------------------------------------------------------------------------
 
@@ -583,6 +586,7 @@
     if (meta.childNodes.length) {
       item.appendChild(meta);
     }
+    relatedAppend(item, body.related);
     if (body.contact && typeof body.contact === "object") {
       item.appendChild(contactCard(body.contact, t("contact")));
     }
@@ -591,14 +595,24 @@
     }
   }
 
-  function clarifyRender(body) {
-    const choices = Array.isArray(body.choices) ? body.choices.filter((c) => c && str(c.question)) : [];
-    const item = message("tfw-bot tfw-clarify", str(body.answer) || t("clarify"), t("bot"), body.lang);
-    const list = el("ul", "tfw-choices");
-    list.setAttribute("aria-label", t("clarifyChoices"));
-    const buttons = choices.map((choice) => {
-      const b = button("tfw-choice", choice.question);
-      b.lang = "ja";
+  /** The FAQ entries of a response list (choices, related) that have a question to show. */
+  function faqEntries(value) {
+    if (!Array.isArray(value)) {
+      return []; // absent in responses stored before the field existed
+    }
+    return value.filter((entry) => entry && typeof entry === "object" && str(entry.question));
+  }
+
+  /**
+   * A list of FAQ questions as buttons; pressing one asks that FAQ in the chat (a new turn with a new
+   * Idempotency-Key and its faq_id: it is answered, not gated again). The buttons of the list are then
+   * disabled, the pressed one marked.
+   */
+  function faqList(entries, listClass, buttonClass) {
+    const list = el("ul", listClass);
+    const buttons = entries.map((entry) => {
+      const b = button(buttonClass, entry.question);
+      b.lang = "ja"; // the FAQ's own question
       b.addEventListener("click", () => {
         if (state.busy) {
           notice(t("busy"));
@@ -609,14 +623,39 @@
           other.setAttribute("aria-pressed", String(other === b));
         }
         input.focus();
-        // A new turn (new Idempotency-Key) for the chosen FAQ: it is answered, not gated again.
-        ask(choice.question, Number.isInteger(choice.faq_id) ? choice.faq_id : undefined);
+        ask(entry.question, Number.isInteger(entry.faq_id) ? entry.faq_id : undefined);
       });
       const li = el("li");
       li.appendChild(b);
       list.appendChild(li);
       return b;
     });
+    return list;
+  }
+
+  let relatedCount = 0;
+
+  /** Related FAQs beneath an answer or a handoff, as a captioned list of links that ask them; none: nothing. */
+  function relatedAppend(item, related) {
+    const entries = faqEntries(related).slice(0, MAX_RELATED);
+    if (!entries.length) {
+      return;
+    }
+    relatedCount += 1;
+    const box = el("div", "tfw-related-box");
+    const caption = el("p", "tfw-related-caption", t("related"));
+    caption.id = `tfw-related-${relatedCount}`;
+    caption.lang = state.lang;
+    const list = faqList(entries, "tfw-related-list", "tfw-related");
+    list.setAttribute("aria-labelledby", caption.id);
+    box.append(caption, list);
+    item.appendChild(box);
+  }
+
+  function clarifyRender(body) {
+    const item = message("tfw-bot tfw-clarify", str(body.answer) || t("clarify"), t("bot"), body.lang);
+    const list = faqList(faqEntries(body.choices), "tfw-choices", "tfw-choice");
+    list.setAttribute("aria-label", t("clarifyChoices"));
     item.appendChild(list);
     if (body.handoff && typeof body.handoff === "object") {
       item.appendChild(contactCard(body.handoff, t("clarifyOther")));
@@ -625,6 +664,7 @@
 
   function handoffRender(body) {
     const item = message("tfw-bot tfw-handoff", str(body.answer) || t("failed"), t("bot"), body.lang);
+    relatedAppend(item, body.related);
     if (body.handoff && typeof body.handoff === "object") {
       item.appendChild(contactCard(body.handoff, t("handoff")));
     }

@@ -65,7 +65,14 @@ def test_a_proposal_is_stored_inactive_with_before_and_after_figures(
     assert calibration["n"] == len(labelled) == 26
     assert calibration["cases"] == ["labelled turns, last 2 months"]
     for key in ("before", "after", "out_of_fold"):
-        assert set(calibration[key]) == {"resolved", "wrong_answer_rate", "answered", "clarify_share", "oos_handoff"}
+        assert set(calibration[key]) == {
+            "resolved",
+            "wrong_answer_rate",
+            "answered",
+            "clarify_share",
+            "handoff_answerable",
+            "oos_answered",
+        }
         assert all(0.0 <= value <= 1.0 for value in calibration[key].values())
     assert calibration["out_of_fold"]["resolved"] == calibration["chosen"]["resolved"]
     assert proposal.note == "proposed from 26 labelled turns (last 2 months)"

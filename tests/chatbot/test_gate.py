@@ -5,7 +5,18 @@ from typing import Any
 
 import pytest
 
-from chatbot.gate import DEFAULT_THRESHOLDS, FEATURES, Decision, choices_for, decide, gate_features, probabilities
+from chatbot.gate import (
+    DEFAULT_THRESHOLDS,
+    FEATURES,
+    Decision,
+    GateOutcome,
+    Reason,
+    choices_for,
+    decide,
+    gate_decide,
+    gate_features,
+    probabilities,
+)
 from faq.retrieval.index import SearchResult
 from faq.retrieval.ranker import Candidate
 
@@ -17,8 +28,17 @@ def candidates(*scores: float) -> list[Candidate]:
             faq_id=100 + i,
             score=score,
             fused=10 * score,
-            signals={"lexical": 5 * score, "e5-small:question": 0.5 + score / 2},
-            features={"query_coverage_question": score, "question_coverage": score / 2},
+            signals={"lexical": 5 * score, "e5-small:question": 0.5 + score / 2, "use:answer": score},
+            features={
+                "lexical": 2 * score,
+                "e5-small:question": 3 * score,
+                "raw:e5-small:question": 0.5 + score / 2,
+                "use:answer": score,
+                "raw:use:answer": score / 2,
+                "query_coverage_question": score,
+                "question_coverage": score / 2,
+                "query_names_missing": 1.0,
+            },
         )
         for i, score in enumerate(scores)
     ]
@@ -44,9 +64,17 @@ def test_features_describe_the_ranking() -> None:
     assert features["close_count"] == 1.0  # 0.7 is within 0.15 of 0.8; 0.3 is not
     assert features["lexical_agrees"] == 1.0
     assert features["dense_agrees"] == 1.0
-    assert features["top_lexical"] == 4.0
-    assert features["top_query_coverage"] == 0.8
-    assert features["query_tokens"] == 3.0
+    assert features["signals_agree"] == 1.0  # every signal puts the first candidate first
+    assert features["top_lexical_z"] == 1.6
+    # Dense signals by role, whatever the encoder's name: z-scores and similarities.
+    assert features["dense_question_z"] == pytest.approx(2.4)
+    assert features["dense_question_sim"] == pytest.approx(0.9)
+    assert features["dense_answer_z"] == pytest.approx(0.8)
+    assert features["dense_answer_sim"] == pytest.approx(0.4)
+    assert features["dense_question_sim_margin"] == pytest.approx(0.05)
+    assert features["coverage_question"] == 0.8
+    assert features["names_missing"] == 1.0
+    assert features["log_query_tokens"] == pytest.approx(math.log1p(3))
     assert features["unknown_share"] == 0.5
     assert features["latin"] == 0.0
     assert gate_features("Where is the library?", SearchResult(candidates=ranked))["latin"] == 1.0
@@ -160,7 +188,8 @@ def test_logistic_probabilities_follow_the_model() -> None:
         ((0.8, 0.1), "answer", [0], True),  # p_answer 0.98
         ((0.5, 0.45, 0.3), "clarify", [0, 1, 2], True),  # p_answer 0.12, p_choice 0.98
         ((0.5,), "handoff", [], True),  # no second candidate to offer; its department takes it
-        ((0.2, 0.15), "handoff", [], False),  # p_choice 0.12 < department 0.25
+        ((0.2, 0.15), "handoff", [], True),  # p_choice 0.12 < department 0.25, but 0.2 is related: its department
+        ((0.15, 0.1), "handoff", [], False),  # nothing related: the general reception
         ((0.25, 0.2), "handoff", [], True),  # p_choice 0.27: department, not a choice
     ],
 )
@@ -196,3 +225,82 @@ def test_logistic_thresholds_decide_not_the_scores() -> None:
 )
 def test_choices_for_offers_two_or_three(scores: tuple[float, ...], expected: list[int]) -> None:
     assert choices_for(candidates(*scores)) == expected
+
+
+# gate_decide: the whole decision in one place ------------------------------------------------------------------
+
+
+def test_an_answer_lists_the_related_faqs_beneath_it() -> None:
+    ranked = candidates(0.9, 0.35, 0.25, 0.1)
+
+    decision = gate_decide("粗大ごみを出したい", SearchResult(candidates=ranked), "thresholds", {})
+
+    assert decision.outcome == GateOutcome.ANSWER
+    assert decision.reason == Reason.CONFIDENT
+    assert decision.related == [1, 2]  # 0.1 is below RELATED_SCORE
+    assert decision.features["p_answer"] == decision.p_answer
+
+
+def test_a_handoff_with_related_faqs_names_them_and_one_without_does_not() -> None:
+    strict = {"answer_score": 0.99, "clarify_score": 0.99}
+
+    related = gate_decide("q", SearchResult(candidates=candidates(0.3, 0.25, 0.05)), "thresholds", strict)
+    nothing = gate_decide("q", SearchResult(candidates=candidates(0.08, 0.05)), "thresholds", strict)
+
+    assert related.outcome == nothing.outcome == GateOutcome.HANDOFF
+    assert related.reason == nothing.reason == Reason.LOW_CONFIDENCE
+    assert related.related == [0, 1]
+    assert related.department_from_candidates
+    assert nothing.related == []
+    assert not nothing.department_from_candidates
+
+
+def test_an_exact_match_is_answered_whatever_the_thresholds() -> None:
+    ranked = candidates(0.99, 0.5)
+    ranked[0].features["exact_match"] = 1.0
+
+    decision = gate_decide("粗大ゴミ出したい", SearchResult(candidates=ranked), "logistic", logistic_parameters(1.01))
+
+    assert decision.outcome == GateOutcome.ANSWER
+    assert decision.reason == Reason.EXACT_MATCH
+    assert decision.features["exact_match"] == 1.0
+
+
+def test_a_question_about_an_expired_rule_goes_to_that_rules_department() -> None:
+    expired = candidates(0.9, 0.1)
+    valid = candidates(0.3, 0.2)
+    result = SearchResult(candidates=valid, out_of_date_faq=expired[0].faq_id, with_out_of_date=expired)
+
+    decision = gate_decide("q", result, "thresholds", {})
+
+    assert decision.outcome == GateOutcome.HANDOFF
+    assert decision.reason == Reason.OUT_OF_DATE
+    assert decision.department_faq == expired[0].faq_id
+
+
+def test_an_expired_faq_the_gate_would_not_have_answered_with_changes_nothing() -> None:
+    expired = candidates(0.2, 0.15)
+    valid = candidates(0.9, 0.1)
+    result = SearchResult(candidates=valid, out_of_date_faq=expired[0].faq_id, with_out_of_date=expired)
+
+    decision = gate_decide("q", result, "thresholds", {"clarify_score": 0.5})
+
+    assert decision.outcome == GateOutcome.ANSWER
+    assert decision.department_faq is None
+
+
+def test_no_candidates_is_its_own_reason() -> None:
+    decision = gate_decide("明日の天気は？", SearchResult(candidates=[]), "thresholds", {})
+
+    assert (decision.outcome, decision.reason, decision.related) == (GateOutcome.HANDOFF, Reason.NO_CANDIDATES, [])
+
+
+def test_outcomes_and_reasons_are_closed_lists() -> None:
+    assert [o.value for o in GateOutcome] == ["answer", "clarify", "handoff"]
+    assert {r.value for r in Reason} - {""} <= {
+        "exact_match",
+        "close_candidates",
+        "low_confidence",
+        "no_candidates",
+        "out_of_date",
+    }

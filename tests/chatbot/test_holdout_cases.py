@@ -3,7 +3,7 @@
 import json
 from pathlib import Path
 
-from chatbot.calibration import cases_read
+from chatbot.gate.calibration import cases_read
 from chatbot.redaction import redact
 from faq.retrieval.text import exact_key
 

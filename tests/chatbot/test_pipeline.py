@@ -365,7 +365,7 @@ def test_internal_error_in_a_later_step_hands_off_and_logs(
     def broken(*args: object, **kwargs: object) -> None:
         raise KeyError("gate parameters")
 
-    monkeypatch.setattr("chatbot.services.decide", broken)
+    monkeypatch.setattr("chatbot.services.gate_decide", broken)
 
     response = turn_ask(question="住民票の写しが欲しい", lang="en")
 

@@ -256,7 +256,7 @@ def test_false_positive_rate_on_ordinary_questions_is_zero() -> None:
 def test_the_sample_towns_evaluation_questions_are_left_alone() -> None:
     cases = sorted((Path(__file__).resolve().parents[2] / "faq" / "sample_data" / "cases").glob("*.jsonl"))
     # The case files ship with the project: missing ones are a defect, not a reason to skip.
-    assert [path.name for path in cases] == ["en.jsonl", "ja.jsonl", "oos.jsonl"]
+    assert [path.name for path in cases] == ["en.jsonl", "ja.jsonl", "oos.jsonl", "oos_hard.jsonl"]
     queries = [json.loads(line)["query"] for path in cases for line in path.read_text("utf-8").splitlines() if line]
     assert len(queries) >= 100
     assert [q for q in queries if redact(q).kinds] == []

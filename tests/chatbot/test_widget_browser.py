@@ -10,17 +10,18 @@ are kept in var/test-artifacts/widget/.
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.core.cache import cache
 from django.utils import timezone
-from playwright.sync_api import Browser, Page, Route, expect
+from playwright.sync_api import Browser, Locator, Page, Route, expect
 from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
 
 from chatbot.models import Channel, Feedback, GateConfig, Outcome, Turn
 from chatbot.redaction import redact
-from chatbot.services import gate_config_create
+from chatbot.services import gate_config_create, turn_ask
 from faq.models import Department, Faq
 from faq.retrieval.index import index_rebuild
 from tests.browser import chromium
@@ -417,7 +418,7 @@ def test_english_switch_asks_in_english_with_english_labels(
     expect(page.get_by_role("button", name="Close")).to_be_visible()
     expect(page.get_by_role("button", name="Send")).to_be_visible()
     expect(page.get_by_role("textbox", name="Your question")).to_have_attribute(
-        "placeholder", "e.g. bulky waste collection"
+        "placeholder", "e.g. How do I throw away a sofa?"
     )
     expect(launcher(page)).to_have_accessible_name("Ask in chat")
 
@@ -596,3 +597,192 @@ def test_embedded_on_another_site_with_options(
     assert request.body["lang"] == "en"
     assert_turns(1, watched)
     assert Feedback.objects.get().helpful is True
+
+
+# 11. related FAQs beneath an answer and beneath a handoff ---------------------------------------------------------
+
+# Neighbours of two of the town's FAQs (the town alone has no FAQ close enough to another to be related).
+NEIGHBOURS = [
+    (
+        "R-103",
+        "R-003",
+        "住民票の写しをコンビニで取りたい。",
+        "マイナンバーカードがあれば、全国のコンビニのマルチコピー機で住民票の写しを取得できます。",
+    ),
+    (
+        "R-104",
+        "R-009",
+        "印鑑登録証をなくしたときの手続きを知りたい。",
+        "印鑑登録証をなくしたときは、住民課の窓口で亡失届を出し、改めて印鑑登録をしてください。",
+    ),
+]
+# Short questions some FAQ is related to but none fits: under RELATED_GATE they are handed off with related FAQs.
+SHORT_QUESTIONS = ["住民票", "印鑑", "保育所", "犬の登録", "粗大ごみ"]
+# A gate that neither answers nor clarifies anything but an exact wording (which is always answered).
+RELATED_GATE = {**WIDGET_GATE, "answer_score": 0.95, "clarify_score": 0.95}
+NO_FAQ_QUESTION = "明日の天気は？"
+
+
+def neighbours_add(town: dict[str, Faq]) -> None:
+    for external_id, neighbour_of, question, answer in NEIGHBOURS:
+        FaqFactory.create(
+            external_id=external_id, department=town[neighbour_of].department, question=question, answer=answer
+        )
+    index_rebuild()
+
+
+def asked_through_pipeline(questions: list[str], outcome: Outcome) -> str:
+    """The first of these questions the real pipeline (no turn logged) gives this outcome with related FAQs."""
+    for question in questions:
+        response = turn_ask(question=question, log=False)
+        if response["outcome"] == outcome and response.get("related"):
+            return question
+    raise AssertionError(f"none of {questions} is a {outcome} with related FAQs")
+
+
+def ask_for_body(page: Page, question: str) -> dict[str, Any]:
+    """Ask in the widget; the chat API's response body, as the widget received it."""
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/chat") and r.request.method == "POST") as info:
+        ask(page, question)
+    body = info.value.json()
+    assert isinstance(body, dict)
+    return body
+
+
+def related_questions(body: dict[str, Any]) -> list[str]:
+    return [str(entry["question"]) for entry in body.get("related") or []]
+
+
+def order_in(item: Locator, *selectors: str) -> list[int]:
+    """Where each selector's first element is among the message's children (-1: not there)."""
+    return [
+        int(item.evaluate("(node, s) => [...node.children].findIndex((child) => child.matches(s))", selector))
+        for selector in selectors
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_answer_lists_related_faqs_and_pressing_one_answers_it(
+    live_server: LiveServer, indexed_town: dict[str, Faq], widget_gate: GateConfig, watched: WatchedPage
+) -> None:
+    neighbours_add(indexed_town)
+    faqs = list(Faq.objects.order_by("external_id"))
+    asked = asked_through_pipeline([faq.question for faq in faqs], Outcome.ANSWER)
+    page = home(watched, live_server)
+    widget_open(page)
+    body = ask_for_body(page, asked)
+    assert body["outcome"] == Outcome.ANSWER
+    expected = related_questions(body)
+    assert 1 <= len(expected) <= 3
+
+    answer = bot_messages(page, "answer")
+    expect(answer.locator(".tfw-faq-title")).to_have_text(asked)
+    related = answer.get_by_role("list", name="関連するFAQ")
+    expect(related).to_be_visible()
+    expect(answer.locator(".tfw-related-caption")).to_have_text("関連するFAQ")
+    links = related.get_by_role("button")
+    expect(links).to_have_text(expected)
+    for link in links.all():
+        expect(link).to_have_attribute("lang", "ja")
+        expect(link).to_have_css("text-decoration-line", "underline")
+    # Beneath the source and date, above the contact card and the feedback question.
+    meta, box, contact, feedback = order_in(answer, ".tfw-meta", ".tfw-related-box", ".tfw-contact", ".tfw-feedback")
+    assert -1 < meta < box < contact < feedback, (meta, box, contact, feedback)
+    watched.screenshot("16-related-answer")
+
+    # From the keyboard: the first related FAQ comes right after the source link, with a visible focus ring.
+    answer.get_by_role("link", name=re.compile("このFAQのページ")).focus()
+    page.keyboard.press("Tab")
+    first = links.first
+    expect(first).to_be_focused()
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") == "solid"
+    page.keyboard.press("Enter")
+
+    answers = bot_messages(page, "answer")
+    expect(answers).to_have_count(2)
+    expect(answers.last.locator(".tfw-faq-title")).to_have_text(expected[0])
+    expect(log(page).locator(".tfw-user").last).to_have_text(f"あなた：{expected[0]}")
+    expect(first).to_have_attribute("aria-pressed", "true")
+    for link in links.all():
+        expect(link).to_be_disabled()
+    expect(page.locator("#tfw-input")).to_be_focused()
+    watched.screenshot("17-related-answered")
+
+    # Asked exactly as a choice is: the FAQ's question with its id, a new turn with its own key.
+    first_request, pressed = watched.chat_requests
+    assert "faq_id" not in first_request.body
+    assert pressed.body["question"] == expected[0]
+    assert pressed.body["faq_id"] == body["related"][0]["faq_id"]
+    assert_turns(2, watched)
+    assert list(Turn.objects.order_by("created_at").values_list("outcome", flat=True)) == [
+        Outcome.ANSWER,
+        Outcome.ANSWER,
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_handoff_lists_related_faqs_only_when_there_are_some(
+    live_server: LiveServer,
+    indexed_town: dict[str, Faq],
+    reception: Department,
+    builtin_gate: GateConfig,
+    watched: WatchedPage,
+) -> None:
+    neighbours_add(indexed_town)
+    gate_use(RELATED_GATE)
+    asked = asked_through_pipeline(SHORT_QUESTIONS, Outcome.HANDOFF)
+    page = home(watched, live_server)
+    widget_open(page)
+
+    body = ask_for_body(page, asked)
+    assert body["outcome"] == Outcome.HANDOFF
+    expected = related_questions(body)
+    assert expected
+    handoff = bot_messages(page, "handoff")
+    expect(handoff).to_have_count(1)
+    expect(handoff.locator(".tfw-text")).to_contain_text("関連するFAQを下に示します")
+    related = handoff.get_by_role("list", name="関連するFAQ")
+    expect(related).to_be_visible()
+    expect(related.get_by_role("button")).to_have_text(expected)
+    text, box, contact = order_in(handoff, ".tfw-text", ".tfw-related-box", ".tfw-contact")
+    assert -1 < text < box < contact, (text, box, contact)
+    watched.screenshot("18-related-handoff")
+
+    # Nothing related: no list, no caption.
+    body = ask_for_body(page, NO_FAQ_QUESTION)
+    assert body["outcome"] == Outcome.HANDOFF
+    assert related_questions(body) == []
+    expect(bot_messages(page, "handoff")).to_have_count(2)
+    unrelated = bot_messages(page, "handoff").last
+    expect(unrelated.locator(".tfw-contact")).to_be_visible()
+    expect(unrelated.locator(".tfw-related-box")).to_have_count(0)
+    expect(unrelated.get_by_role("list")).to_have_count(0)
+
+    # In English: the caption is English, the FAQ questions stay Japanese; pressing one answers it.
+    page.get_by_role("button", name="English").click()
+    body = ask_for_body(page, asked)
+    assert body["outcome"] == Outcome.HANDOFF
+    expected = related_questions(body)
+    assert expected
+    english = bot_messages(page, "handoff").last
+    expect(english.locator(".tfw-related-caption")).to_have_text("Related FAQs")
+    links = english.get_by_role("list", name="Related FAQs").get_by_role("button")
+    expect(links).to_have_text(expected)
+    expect(links.first).to_have_attribute("lang", "ja")
+    watched.screenshot("19-related-handoff-en")
+    links.first.click()
+    answer = bot_messages(page, "answer")
+    expect(answer).to_have_count(1)
+    expect(answer.locator(".tfw-faq-title")).to_have_text(expected[0])
+    for link in links.all():
+        expect(link).to_be_disabled()
+
+    assert watched.chat_requests[-1].body["faq_id"] == body["related"][0]["faq_id"]
+    assert watched.chat_requests[-1].body["lang"] == "en"
+    assert_turns(4, watched)
+    assert list(Turn.objects.order_by("created_at").values_list("outcome", flat=True)) == [
+        Outcome.HANDOFF,
+        Outcome.HANDOFF,
+        Outcome.HANDOFF,
+        Outcome.ANSWER,
+    ]

@@ -310,6 +310,7 @@ SITE_RULES: dict[str, Rule] = {
     "admin:analytics_group_alternates": rule(REVIEWER_ONLY, staff_area(ANY_STAFF, ok=NOT_ALLOWED), "POST only"),
     # Evaluation runs: the trend chart and "evaluate now" (FAQ管理者).
     "admin:chatbot_evaluationrun_trend": rule(REVIEWER_ONLY, staff_area(FAQ_ADMINS)),
+    "admin:chatbot_gateconfig_caution": rule(REVIEWER_ONLY, staff_area(FAQ_ADMINS)),
     "admin:chatbot_evaluationrun_run": rule(REVIEWER_ONLY, staff_area(ANY_STAFF, ok=NOT_ALLOWED), "POST only"),
     # Change requests (変更申請): staff pages; editors see and submit their own departments' only.
     "changeflow:list": rule(

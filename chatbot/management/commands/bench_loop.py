@@ -18,6 +18,7 @@ from chatbot.bench.loop import (
     folds_of,
     write_jsonl,
 )
+from chatbot.gate.calibration import CAUTION_LEVELS, DEFAULT_CAUTION
 from faq.retrieval.benchmark import load_localgovfaq, split_queries
 
 DEPARTMENT = "総合案内"
@@ -84,7 +85,7 @@ class Command(BaseCommand):
             metavar="FILE",
             help="Out-of-scope cases (answerable false); default: the sample town's.",
         )
-        parser.add_argument("--target-wrong-rate", type=float, default=0.05)
+        parser.add_argument("--caution", choices=list(CAUTION_LEVELS), default=DEFAULT_CAUTION)
         parser.add_argument(
             "--calibration",
             choices=["cross-fitted", "in-sample"],
@@ -128,7 +129,7 @@ class Command(BaseCommand):
             write_jsonl(work / "faqs-after.jsonl", faq_rows(documents, alternates))
             write_jsonl(work / "calibrate.jsonl", case_rows(learned) + oos[0::2])
             write_jsonl(work / "measure.jsonl", case_rows(measured) + oos[1::2])
-            target = str(options["target_wrong_rate"])
+            caution = options["caution"]
 
             def run(name: str, *arguments: str) -> str:
                 return install.run(*arguments, name=name)
@@ -150,8 +151,8 @@ class Command(BaseCommand):
                     "calibrate_gate",
                     "--cases",
                     str(work / "calibrate.jsonl"),
-                    "--target-wrong-rate",
-                    target,
+                    "--caution",
+                    caution,
                     "-v",
                     "0",
                 )
@@ -180,7 +181,7 @@ class Command(BaseCommand):
                     "folds": folds,
                     "final_faqs": str(work / "faqs-after.jsonl"),
                     "department": DEPARTMENT,
-                    "target_wrong_rate": options["target_wrong_rate"],
+                    "caution": caution,
                 }
                 (work / "cross-fit.json").write_text(json.dumps(plan, ensure_ascii=False), encoding="utf-8")
                 out = run(

@@ -2,29 +2,53 @@ import json
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from chatbot.calibration import DEFAULT_MARGIN, calibrate, cases_read, cases_split, limits_with_margin, observe
 from chatbot.evaluation import evaluate_cases
+from chatbot.gate.calibration import (
+    CAUTION_LEVELS,
+    DEFAULT_CAUTION,
+    calibrate,
+    cases_read,
+    cases_split,
+    observe,
+    observed_dump,
+    observed_load,
+    oos_share_from,
+    shipped,
+)
+from chatbot.gate.calibration import recalibrate as recalibrate_gate
 from chatbot.golden import labelled_turn_cases
 from chatbot.models import GateConfig
 from chatbot.services import gate_config_create, gate_override
 
 # Fewer labelled questions than this cannot tell a better gate from a worse one.
 MIN_LABELLED = 20
-COMPARED = ("resolved", "wrong_answer_rate", "answered", "clarify_share", "oos_handoff")
+COMPARED = ("resolved", "wrong_answer_rate", "answered", "clarify_share", "handoff_answerable", "oos_answered")
+TABLE = (
+    "answered",
+    "wrong_answer_rate",
+    "clarify_share",
+    "resolved",
+    "answered_of_answerable",
+    "handoff_answerable",
+    "oos_answered",
+    "cost",
+)
 
 
 class Command(BaseCommand):
     help = (
         "Choose the confidence gate from labelled cases (CONTRACTS section 3): fit how likely the first "
-        "candidate and the offered choices are right, then pick the thresholds that resolve the most "
-        "questions while answered-but-wrong stays under the target. Prints the risk/coverage table and "
-        "stores the result as a new, active gate version (unless --dry-run). With --from-turns, the cases are "
-        "the turns staff labelled in the last --months months, and the result is only proposed: stored as an "
-        "inactive version with its before/after figures, for staff to activate in admin (after the regression "
-        "check)."
+        "candidate and the offered choices are right, then pick the thresholds with the least expected cost to "
+        "residents (a wrong answer costs far more than a phone call, a call more than a click) at the expected "
+        "out-of-scope share. Prints the risk/coverage table and stores the result as a new, active gate version "
+        "(unless --dry-run). --shipped installs the gate that ships with the product instead. With --from-turns, "
+        "the cases are the turns staff labelled in the last --months months, and the result is only proposed: "
+        "stored as an inactive version with its before/after figures, for staff to activate in admin (after the "
+        "regression check)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -35,19 +59,37 @@ class Command(BaseCommand):
             help="Calibrate on the logged turns staff labelled (golden cases made from turns); propose, never apply.",
         )
         parser.add_argument("--months", type=int, default=3, help="With --from-turns: turns of the last N months.")
-        parser.add_argument("--target-wrong-rate", type=float, default=0.05)
-        parser.add_argument("--max-clarify", type=float, default=0.30, help="Largest share of clarify outcomes.")
-        parser.add_argument(
-            "--min-oos-handoff", type=float, default=0.85, help="Smallest share of non-answerable cases handed off."
-        )
         parser.add_argument(
             "--split", choices=["all", "odd", "even"], default="all", help="Use every case, or every other line."
         )
         parser.add_argument(
-            "--margin",
+            "--caution",
+            choices=list(CAUTION_LEVELS),
+            default=DEFAULT_CAUTION,
+            help="What a wrong answer costs: careful 20, standard 10, bold 3 phone calls.",
+        )
+        parser.add_argument(
+            "--oos-share",
             type=float,
-            default=DEFAULT_MARGIN,
-            help="Standard errors to keep the clarify and out-of-scope shares inside their limits (0: none).",
+            default=None,
+            help="Expected share of out-of-scope questions (default: settings.GATE_OOS_SHARE; with --from-turns, "
+            "the labelled turns' own share once there are 50).",
+        )
+        parser.add_argument(
+            "--observations",
+            type=Path,
+            default=[],
+            nargs="+",
+            metavar="FILE",
+            help="Also pool these observations (written by --save-observations elsewhere).",
+        )
+        parser.add_argument("--save-observations", type=Path, metavar="FILE", help="Write the observations (numbers).")
+        parser.add_argument("--shipped", action="store_true", help="Install the gate that ships with the product.")
+        parser.add_argument(
+            "--recalibrate",
+            action="store_true",
+            help="Keep the active gate's models (the shipped ones if it has none) and fit only their recalibration "
+            "and the thresholds on these cases (the default with --from-turns when the active gate has models).",
         )
         parser.add_argument("--dry-run", action="store_true", help="Print the table, store nothing.")
         parser.add_argument("--note", default="")
@@ -65,11 +107,19 @@ class Command(BaseCommand):
         if options["if_uncalibrated"] and GateConfig.objects.filter(kind="logistic").exists():
             self.stdout.write("a calibrated gate exists; nothing to do")
             return
-        target = options["target_wrong_rate"]
-        if not 0.0 <= target <= 1.0:
-            raise CommandError("--target-wrong-rate must be between 0 and 1")
-        if not 0.0 <= options["margin"] <= 5.0:
-            raise CommandError("--margin must be between 0 and 5 standard errors")
+        if options["shipped"]:
+            parameters = shipped(options["caution"])
+            config = gate_config_create(
+                kind="logistic",
+                parameters=parameters,
+                calibration={"shipped": True, "chosen": parameters["levels"][options["caution"]]["estimate"]},
+                note=options["note"] or f"shipped gate ({options['caution']})",
+            )
+            self.stdout.write(self.style.SUCCESS(f"gate version {config.pk} ({options['caution']}) is now active"))
+            return
+        oos_share = options["oos_share"]
+        if oos_share is not None and not 0.0 < oos_share < 1.0:
+            raise CommandError("--oos-share must be between 0 and 1")
         if not options["cases"] and not options["from_turns"]:
             raise CommandError("give --cases FILE ... or --from-turns")
         cases = []
@@ -82,6 +132,8 @@ class Command(BaseCommand):
                     f"only {len(cases)} labelled turns in the last {options['months']} months (at least "
                     f"{MIN_LABELLED} needed): mark turns in the turn log as right or not to be answered first"
                 )
+            if oos_share is None:
+                oos_share = oos_share_from(cases, settings.GATE_OOS_SHARE)
         for path in options["cases"]:
             try:
                 cases += cases_split(cases_read(path), options["split"])
@@ -89,32 +141,37 @@ class Command(BaseCommand):
                 raise CommandError(f"{path}: {exc}") from exc
         if not cases:
             raise CommandError("no cases")
+        oos_share = settings.GATE_OOS_SHARE if oos_share is None else oos_share
         with tqdm(total=len(cases), desc="cases", unit="case", disable=options["verbosity"] < 1) as bar:
             observed = observe(cases, progress=bar.update)
-        parameters, table = calibrate(
-            observed,
-            target_wrong_rate=target,
-            max_clarify=options["max_clarify"],
-            min_oos_handoff=options["min_oos_handoff"],
-            folds=options["folds"],
-            margin=options["margin"],
+        if options["save_observations"]:
+            options["save_observations"].write_text(json.dumps(observed_dump(observed)), encoding="utf-8")
+        pooled = list(observed)
+        for path in options["observations"]:
+            try:
+                pooled += observed_load(json.loads(path.read_text(encoding="utf-8")), path.stem)
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                raise CommandError(f"{path}: not an observations file ({exc})") from exc
+        live = GateConfig.objects.filter(is_active=True).first()
+        recalibrate = options["recalibrate"] or (
+            options["from_turns"] and live is not None and live.kind == "logistic" and "answer" in live.parameters
         )
-        clarify_limit, oos_limit = limits_with_margin(
-            observed, options["max_clarify"], options["min_oos_handoff"], options["margin"]
-        )
-        self.stdout.write(
-            f"limits with a margin of {options['margin']:g} standard errors: "
-            f"clarify_share <= {clarify_limit:.3f}, oos_handoff >= {oos_limit:.3f}, wrong_answer_rate <= {target:.3f}"
-        )
-        chosen = parameters["thresholds"]
-        self.stdout.write("answer_threshold  answered  wrong_answer_rate  clarify_share  resolved  oos_handoff")
-        for row in table:
-            mark = " <" if row["answer_threshold"] == chosen["answer"] else ""
-            self.stdout.write(
-                f"{row['answer_threshold']:>16.4f}  {row['answered']:>8.3f}  {row['wrong_answer_rate']:>17.3f}  "
-                f"{row['clarify_share']:>13.3f}  {row['resolved']:>8.3f}  {row['oos_handoff']:>11.3f}{mark}"
+        if recalibrate:
+            models = live.parameters if live is not None and "answer" in live.parameters else shipped()
+            parameters, table = recalibrate_gate(models, pooled, oos_share=oos_share, caution=options["caution"])
+            self.stdout.write(f"models kept (gate version {live.pk if live else '-'}); recalibrated on these cases")
+        else:
+            parameters, table = calibrate(
+                pooled, oos_share=oos_share, caution=options["caution"], folds=options["folds"]
             )
-        summary = next(row for row in table if row["answer_threshold"] == chosen["answer"])
+        self.stdout.write(
+            f"{len(pooled)} cases ({sum(not o.case.answerable for o in pooled)} out of scope), weighted to an "
+            f"out-of-scope share of {oos_share:.2f}; caution {options['caution']}: a wrong answer costs "
+            f"{CAUTION_LEVELS[options['caution']]:g} phone calls, a choice 0.25"
+        )
+        self.write_table(table, parameters)
+        chosen = parameters["thresholds"]
+        summary = parameters["levels"][options["caution"]]["estimate"]
         self.stdout.write(f"chosen: {json.dumps(chosen)}  {json.dumps(summary)}")
         if options["dry_run"]:
             return
@@ -129,15 +186,14 @@ class Command(BaseCommand):
             calibration=calibration
             | {
                 "cases": [str(path) for path in options["cases"]]
+                + [str(path) for path in options["observations"]]
                 + ([f"labelled turns, last {options['months']} months"] if proposal else []),
                 "split": options["split"],
-                "n": len(cases),
-                "target_wrong_rate": target,
-                "max_clarify": options["max_clarify"],
-                "margin": options["margin"],
-                "limits_used": {"clarify_share": clarify_limit, "oos_handoff": oos_limit},
-                "min_oos_handoff": options["min_oos_handoff"],
+                "n": len(pooled),
+                "oos_share": oos_share,
+                "caution": options["caution"],
                 "folds": options["folds"],
+                "recalibrated": bool(recalibrate),
                 "chosen": summary,
                 "table": table,
             },
@@ -145,7 +201,7 @@ class Command(BaseCommand):
             or (
                 f"proposed from {len(cases)} labelled turns (last {options['months']} months)"
                 if proposal
-                else f"calibrate_gate on {len(cases)} cases"
+                else f"calibrate_gate on {len(pooled)} cases"
             ),
         )
         if proposal:
@@ -157,6 +213,14 @@ class Command(BaseCommand):
             )
             return
         self.stdout.write(self.style.SUCCESS(f"gate version {config.pk} is now active"))
+
+    def write_table(self, table: list[dict[str, float]], parameters: dict[str, Any]) -> None:
+        """The risk/coverage table: one line per answer threshold, the chosen one marked."""
+        self.stdout.write("answer_threshold  " + "  ".join(f"{key:>{max(len(key), 6)}}" for key in TABLE))
+        for row in table:
+            mark = " <" if row["answer_threshold"] == parameters["thresholds"]["answer"] else ""
+            cells = "  ".join(f"{row[key]:>{max(len(key), 6)}.3f}" for key in TABLE)
+            self.stdout.write(f"{row['answer_threshold']:>16.4f}  {cells}{mark}")
 
     def _before_after(self, cases: list[Any], parameters: dict[str, Any], estimate: dict[str, Any]) -> dict[str, Any]:
         """The labelled questions asked through the pipeline with the live gate and with the proposal (no turn is

@@ -7,9 +7,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from tqdm import tqdm
 
-from chatbot.calibration import cases_read, cases_split
 from chatbot.evalruns import evaluation_run
 from chatbot.evaluation import evaluate_cases
+from chatbot.gate.calibration import cases_read, cases_split
 from chatbot.golden import golden_cases
 from chatbot.models import RunTrigger
 
@@ -35,6 +35,9 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--split", choices=["all", "odd", "even"], default="all", help="Use every case, or every other line."
+        )
+        parser.add_argument(
+            "--lang", choices=["ja", "en"], help="Only the cases in this language (their 'lang'; Japanese when unset)."
         )
         parser.add_argument("--json", action="store_true")
         parser.add_argument("--no-log", action="store_true", help="Write no turn rows.")
@@ -69,6 +72,8 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         if options["golden"]:
             cases = cases_split(golden_cases(options["tag"]), options["split"])
+        if options["lang"]:
+            cases = [case for case in cases if (case.lang or "ja") == options["lang"]]
         if not cases:
             raise CommandError(
                 "the golden set has no cases in use" + (" with these tags" if options["tag"] else "")

@@ -21,11 +21,14 @@ from faq.retrieval.engine import work_units
 from faq.retrieval.index import search
 from faq.retrieval.ranker import RERANK_DEPTH, Ranker
 
+SPLIT_KEYS = ("n", "sr1", "sr5", "mrr", "recall10", "precision10", "ndcg10")
+
 
 class Command(BaseCommand):
     help = (
         "Measure retrieval on LocalgovFAQ read from DIR, in an isolated temporary store (never the live "
-        "database): SR@1, SR@5, MRR, index build time and query latency p50/p95."
+        "database): SR@1, SR@5, MRR, Recall@10, Precision@10, graded nDCG@10 (gain = qrels grade), index build "
+        "time and query latency p50/p95."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -68,12 +71,12 @@ class Command(BaseCommand):
         if options["split"] == "all":
             for split in ("dev", "test"):
                 part = evaluate(snapshot, ranker, split_queries(queries, split))
-                result[split] = {key: part[key] for key in ("n", "sr1", "sr5", "mrr")}
+                result[split] = {key: part[key] for key in SPLIT_KEYS}
         if options["json"]:
             self.stdout.write(json.dumps(result, ensure_ascii=False))
             return
         for key, value in result.items():
-            self.stdout.write(f"{key:>10}: {value}")
+            self.stdout.write(f"{key:>11}: {value}")
 
     def _live(self, path: Path, *, as_json: bool) -> None:
         if not path.is_file():
@@ -102,4 +105,4 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(result, ensure_ascii=False))
             return
         for key, value in result.items():
-            self.stdout.write(f"{key:>10}: {value}")
+            self.stdout.write(f"{key:>11}: {value}")

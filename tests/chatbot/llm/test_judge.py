@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
-from chatbot.calibration import Case
 from chatbot.evaluation import evaluate_cases
+from chatbot.gate.calibration import Case
 from chatbot.llm import judge
 from chatbot.llm.fake import Behaviour, FakeLlm
 from chatbot.llm.judge import JUDGE_PROMPT

@@ -1,6 +1,8 @@
 """`ask`, `rebuild_index`, `bench_retrieval` and `train_ranker` as staff and scripts run them."""
 
+import ast
 import json
+import math
 from io import StringIO
 from pathlib import Path
 
@@ -10,6 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from faq.models import Faq, IndexGeneration, IndexStatus
+from faq.retrieval.benchmark import Query, dcg, load_localgovfaq, measure, ndcg_at, precision_at, recall_at
 from faq.retrieval.index import index_rebuild
 from faq.retrieval.ranker import Ranker
 from tests.factories import DepartmentFactory
@@ -233,7 +236,20 @@ BENCH_QRELS = {
     "5": {"10": 2},
     "6": {"1": 0},
 }
-BENCH_KEYS = {"split", "n", "sr1", "sr5", "mrr", "build_s", "p50_ms", "p95_ms", "encoder"}
+BENCH_KEYS = {
+    "split",
+    "n",
+    "sr1",
+    "sr5",
+    "mrr",
+    "recall10",
+    "precision10",
+    "ndcg10",
+    "build_s",
+    "p50_ms",
+    "p95_ms",
+    "encoder",
+}
 
 
 @pytest.fixture
@@ -253,6 +269,9 @@ def test_bench_retrieval_json_last_line_reports_the_metrics(bench_dir):
     assert result["encoder"] == "e5-small+use-multilingual"
     assert result["ranker"] == "learned"
     assert result["sr1"] == result["sr5"] == result["mrr"] == 1.0
+    # One relevant FAQ per test query, found first: all of it recalled, 1 of the 10 places, ideal order.
+    assert result["recall10"] == result["ndcg10"] == 1.0
+    assert result["precision10"] == 0.1
     assert result["build_s"] >= 0.0
     assert 0.0 < result["p50_ms"] <= result["p95_ms"]
     # The benchmark never touches the live index.
@@ -266,6 +285,106 @@ def test_bench_retrieval_human_output_for_all_queries(bench_dir):
     assert lines["split"] == "all"
     assert lines["n"] == "6"
     assert float(lines["sr5"]) == 1.0
+    assert float(lines["recall10"]) == float(lines["ndcg10"]) == 1.0
+    assert float(lines["precision10"]) == 0.1
+    assert ast.literal_eval(lines["test"])["ndcg10"] == 1.0
+
+
+# The metrics, by hand: gain = grade, discount log2(rank + 1) with rank from 1, cut at 10 ------------------------
+
+A, B, X, Y = 1, 2, 8, 9  # A has grade 2, B grade 1, X and Y are not relevant
+
+
+def test_dcg_discounts_by_log2_of_rank_plus_one():
+    assert dcg([]) == 0.0
+    assert dcg([2, 0, 1]) == pytest.approx(2 / 1 + 1 / 2)  # log2(2) = 1, log2(4) = 2
+    assert dcg([0, 3]) == pytest.approx(3 / math.log2(3))
+
+
+def test_ndcg_graded_relevant_at_ranks_two_and_four():
+    grades = {A: 2, B: 1}
+
+    # DCG = 2/log2(3) + 1/log2(5) = 1.261860 + 0.430677 = 1.692537
+    # ideal [A, B] = 2/log2(2) + 1/log2(3) = 2 + 0.630930 = 2.630930; 1.692537 / 2.630930 = 0.643322
+    expected = (2 / math.log2(3) + 1 / math.log2(5)) / (2 + 1 / math.log2(3))
+    assert ndcg_at([X, A, Y, B], grades) == pytest.approx(expected)
+    assert ndcg_at([X, A, Y, B], grades) == pytest.approx(0.643322, abs=1e-6)
+    assert recall_at([X, A, Y, B], {A, B}) == 1.0
+    assert precision_at([X, A, Y, B], {A, B}) == 0.2
+
+
+def test_ndcg_rewards_the_higher_grade_first():
+    grades = {A: 2, B: 1}
+
+    assert ndcg_at([A, B, X], grades) == 1.0
+    # [B, A]: 1/1 + 2/log2(3) = 2.261860 against the ideal 2.630930.
+    assert ndcg_at([B, A, X], grades) == pytest.approx((1 + 2 / math.log2(3)) / (2 + 1 / math.log2(3)))
+    assert ndcg_at([B, A, X], grades) == pytest.approx(0.859719, abs=1e-6)
+    # Only the grade-1 FAQ, first: 1 / 2.630930.
+    assert ndcg_at([B, X], grades) == pytest.approx(0.380094, abs=1e-6)
+
+
+def test_metrics_stop_at_rank_ten():
+    ranked = [100 + i for i in range(10)] + [A, B]
+
+    assert recall_at(ranked, {A, B}) == 0.0
+    assert precision_at(ranked, {A, B}) == 0.0
+    assert ndcg_at(ranked, {A: 2, B: 1}) == 0.0
+    # At rank 10 it still counts: 2/log2(11) over the ideal 2.
+    assert ndcg_at([*ranked[:9], A], {A: 2}) == pytest.approx(1 / math.log2(11))
+
+
+def test_more_than_ten_relevant_the_ideal_is_cut_at_ten():
+    relevant = set(range(12))
+    grades = dict.fromkeys(relevant, 1)
+
+    assert ndcg_at(list(range(10)), grades) == 1.0
+    assert recall_at(list(range(10)), relevant) == pytest.approx(10 / 12)
+    assert precision_at(list(range(10)), relevant) == 1.0
+
+
+def test_precision_divides_by_ten_even_when_fewer_were_ranked():
+    assert precision_at([A, X, Y], {A}) == 0.1
+    assert recall_at([A, X, Y], {A, B}) == 0.5
+
+
+def test_nothing_relevant_scores_zero_not_an_error():
+    assert recall_at([A, B], set()) == 0.0
+    assert precision_at([A, B], set()) == 0.0
+    assert ndcg_at([A, B], {}) == 0.0
+
+
+def test_query_without_grades_counts_every_relevant_faq_as_grade_one():
+    query = Query(7, "質問", {A, B})
+
+    assert query.grades == {A: 1, B: 1}
+    # Binary gains: [X, A, Y, B] gives (1/log2(3) + 1/log2(5)) / (1 + 1/log2(3)).
+    expected = (1 / math.log2(3) + 1 / math.log2(5)) / (1 + 1 / math.log2(3))
+    assert ndcg_at([X, A, Y, B], query.grades) == pytest.approx(expected)
+
+
+def test_measure_averages_the_new_metrics_over_queries():
+    queries = [Query(1, "one", {A, B}, {A: 2, B: 1}), Query(3, "three", {Y}, {Y: 2})]
+    rankings = {"one": [X, A, Y, B], "three": [A, B, X]}
+
+    result = measure(queries, lambda text: rankings[text])
+
+    assert result["n"] == 2
+    assert result["sr1"] == 0.0
+    assert result["mrr"] == 0.25  # 1/2 and 0, averaged
+    assert result["recall10"] == 0.5  # 2/2 and 0/1
+    assert result["precision10"] == 0.1  # 2/10 and 0/10
+    assert result["ndcg10"] == round(0.643322 / 2, 4)
+
+
+def test_load_localgovfaq_keeps_the_grades_and_drops_grade_zero(bench_dir):
+    _documents, queries = load_localgovfaq(bench_dir)
+
+    by_id = {query.query_id: query for query in queries}
+    assert sorted(by_id) == [0, 1, 2, 3, 4, 5]  # query 6 has only a grade-0 judgement
+    assert by_id[1].relevant == {2}
+    assert by_id[1].grades == {2: 2}
+    assert by_id[2].grades == {3: 1}
 
 
 def test_bench_retrieval_missing_directory_is_a_command_error(tmp_path):

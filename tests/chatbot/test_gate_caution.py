@@ -1,0 +1,134 @@
+"""The shipped gate, its recalibration on a town's own cases, and the caution staff choose in admin."""
+
+import json
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+
+from chatbot.gate.calibration import SHIPPED, shipped
+from chatbot.golden import case_from_turn
+from chatbot.models import GateConfig, RegressionCheck, Turn
+from chatbot.services import turn_ask
+from faq.models import Faq
+
+pytestmark = pytest.mark.django_db
+OUT_OF_SCOPE = ["宇宙船の操縦免許はどこで取れますか", "おすすめのラーメン屋を教えて", "明日の天気は？"]
+
+
+def run(*args: str) -> str:
+    out = StringIO()
+    call_command(*args, stdout=out, stderr=StringIO())
+    return out.getvalue()
+
+
+def test_shipped_gate_is_installed_once_and_used_by_every_turn(
+    indexed_town: dict[str, Faq], builtin_gate: GateConfig
+) -> None:
+    output = run("calibrate_gate", "--shipped")
+
+    gate = GateConfig.objects.get(is_active=True)
+    assert f"gate version {gate.pk} (standard) is now active" in output
+    assert gate.kind == "logistic"
+    assert gate.parameters["answer"] == json.loads(SHIPPED.read_text())["parameters"]["answer"]
+    assert gate.parameters["caution"] == "standard"
+    assert gate.calibration["shipped"] is True
+    # make run's set-up step, run again: staff's choice (or a recalibration) is never replaced.
+    assert "nothing to do" in run("calibrate_gate", "--if-uncalibrated", "--shipped")
+    assert GateConfig.objects.get(is_active=True) == gate
+    response = turn_ask(question=indexed_town["R-001"].question, idempotency_key="with-shipped")
+    assert Turn.objects.get(idempotency_key="with-shipped").gate == gate
+    assert response["outcome"] == "answer"  # an approved wording, word for word
+
+
+def test_recalibration_keeps_the_models_and_refits_only_slope_offset_and_thresholds(
+    indexed_town: dict[str, Faq], builtin_gate: GateConfig, tmp_path: Path
+) -> None:
+    run("calibrate_gate", "--shipped")
+    lines = [
+        {"id": f"a{i}", "query": faq.question, "relevant_ids": [key], "answerable": True}
+        for i, (key, faq) in enumerate(indexed_town.items())
+    ]
+    lines += [
+        {"id": f"o{i}", "query": query, "relevant_ids": [], "answerable": False}
+        for i, query in enumerate(
+            ["宇宙船の操縦免許はどこで取れますか", "おすすめのラーメン屋を教えて", "明日の天気は？"]
+        )
+    ]
+    cases = tmp_path / "town.jsonl"
+    cases.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines), encoding="utf-8")
+
+    output = run("calibrate_gate", "--recalibrate", "--cases", str(cases), "--caution", "bold")
+
+    assert "models kept" in output
+    gate = GateConfig.objects.get(is_active=True)
+    assert gate.calibration["recalibrated"] is True
+    assert gate.parameters["answer"] == shipped()["answer"]
+    assert gate.parameters["choice"] == shipped()["choice"]
+    assert set(gate.parameters["recalibration"]) == {"answer", "choice"}
+    assert gate.parameters["caution"] == "bold"
+    assert set(gate.parameters["levels"]) == {"careful", "standard", "bold"}
+
+
+def _golden_set(town: dict[str, Faq]) -> None:
+    for key in ("R-001", "R-003"):
+        case_from_turn(Turn.objects.get(pk=turn_ask(question=town[key].question)["turn_id"]), answerable=True)
+    for question in ("宇宙船の操縦免許はどこで取れますか", "おすすめのラーメン屋を教えて"):
+        case_from_turn(Turn.objects.get(pk=turn_ask(question=question)["turn_id"]), answerable=False)
+
+
+def test_staff_see_each_caution_level_with_its_golden_set_figures_then_switch_after_the_check(
+    indexed_town: dict[str, Faq], builtin_gate: GateConfig, superuser_client: Client
+) -> None:
+    run("calibrate_gate", "--shipped")
+    live = GateConfig.objects.get(is_active=True)
+    _golden_set(indexed_town)
+    url = reverse("admin:chatbot_gateconfig_caution")
+
+    changelist = superuser_client.get(reverse("admin:chatbot_gateconfig_changelist"))
+    assert url in changelist.content.decode()
+    page = superuser_client.get(url)
+
+    html = page.content.decode()
+    assert page.status_code == 200
+    for name in ("慎重", "標準", "積極的"):
+        assert name in html
+    assert "ゴールデンセット（4問）" in html
+    assert "（使用中）" in html
+    assert html.count('name="caution"') == 2  # the level in use has no button
+    assert "誤回答" in html
+
+    response = superuser_client.post(url, {"caution": "careful"}, follow=True)
+
+    chosen = GateConfig.objects.get(is_active=True)
+    assert chosen.pk != live.pk
+    assert chosen.parameters["caution"] == "careful"
+    assert chosen.parameters["answer"] == live.parameters["answer"]
+    assert chosen.note.startswith("慎重さ：慎重")
+    check = RegressionCheck.objects.latest("pk")
+    assert check.action == RegressionCheck.Action.GATE
+    messages = [str(m) for m in response.context["messages"]]
+    assert any(f"v{chosen.pk}" in m or str(chosen.pk) in m for m in messages)
+
+
+def test_caution_without_permission_to_change_cannot_switch(
+    indexed_town: dict[str, Faq], builtin_gate: GateConfig, client: Client
+) -> None:
+    from django.contrib.auth.models import Permission, User
+
+    run("calibrate_gate", "--shipped")
+    viewer = User.objects.create_user("viewer", password="pw-viewer-123456", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_gateconfig"))
+    client.force_login(viewer)
+    live = GateConfig.objects.get(is_active=True)
+
+    page = client.get(reverse("admin:chatbot_gateconfig_caution"))
+    refused = client.post(reverse("admin:chatbot_gateconfig_caution"), {"caution": "bold"})
+
+    assert page.status_code == 200
+    assert 'name="caution"' not in page.content.decode()
+    assert refused.status_code == 403
+    assert GateConfig.objects.get(is_active=True) == live
