@@ -1,10 +1,13 @@
+import hashlib
+import json
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
@@ -33,6 +36,7 @@ from chatbot.models import (
 from chatbot.regression import RegressionBlocked, gate_activate_checked, passed_message, prompt_activate_checked
 from chatbot.services import gate_config_create
 from faq.admin import ReadOnlyAdmin
+from faq.models import Faq
 
 CAUTION_NAMES = {"careful": _("Careful"), "standard": _("Standard"), "bold": _("Bold")}
 CAUTION_HELP = {
@@ -267,7 +271,12 @@ class GateConfigAdmin(ReadOnlyAdmin):
             )
             return self._caution_activate(request, config)
         cases = golden_cases()
-        figures = caution_figures(cases, live.parameters) if live is not None and levels and cases else {}
+        figures = self._caution_figures(live, cases) if live is not None and levels and cases else {}
+        same = [
+            (CAUTION_NAMES[a], CAUTION_NAMES[b])
+            for a, b in (("careful", "standard"), ("standard", "bold"))
+            if a in levels and b in levels and levels[a]["answer"] == levels[b]["answer"]
+        ]
         rows = [
             {
                 "level": level,
@@ -286,9 +295,28 @@ class GateConfigAdmin(ReadOnlyAdmin):
             "live": live,
             "rows": rows,
             "golden_count": len(cases),
+            "same": same,
             "can_change": request.user.has_perm("chatbot.change_gateconfig"),
         }
         return TemplateResponse(request, "admin/chatbot/gateconfig/caution.html", context)
+
+    def _caution_figures(self, live: GateConfig, cases: list[Any]) -> dict[str, dict[str, float]]:
+        """Every level on the golden set; kept until the gate, the golden set or any FAQ changes (asking the whole
+        golden set takes a while)."""
+        content = Faq.history.aggregate(latest=Max("history_id"))["latest"] or 0
+        fingerprint = hashlib.sha256(
+            json.dumps(
+                [live.parameters, [[c.case_id, c.query, sorted(c.relevant), c.answerable] for c in cases]],
+                ensure_ascii=False,
+                sort_keys=True,
+            ).encode()
+        ).hexdigest()[:16]
+        key = f"gate-caution:{live.pk}:{content}:{fingerprint}"
+        figures: dict[str, dict[str, float]] | None = cache.get(key)
+        if figures is None:
+            figures = caution_figures(cases, live.parameters)
+            cache.set(key, figures, 24 * 3600)
+        return figures
 
     def _caution_activate(self, request: HttpRequest, config: GateConfig) -> HttpResponse:
         try:

@@ -272,6 +272,7 @@ class ChatResponseSerializer(serializers.Serializer):
     sources = SourceSerializer(many=True)
     candidates = FaqRefSerializer(many=True)
     choices = FaqRefSerializer(many=True, required=False)
+    related = FaqRefSerializer(many=True, required=False)
     handoff = ContactSerializer(required=False, allow_null=True)
     contact = ContactSerializer(required=False, allow_null=True)
     turn_id = serializers.UUIDField()

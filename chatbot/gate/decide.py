@@ -121,10 +121,13 @@ def decide(
     choices = choices_for(candidates)
     if choices and p_choice >= clarify:
         return Decision(GateOutcome.CLARIFY, choices, True, p_answer, p_choice, Reason.CLOSE_CANDIDATES)
+    related = bool(related_for(candidates, 0))
+    # Its department takes the question when something related was found (the fitted gate; its choice model is
+    # no evidence of a topic for a question in a script the re-ranker scores low, e.g. "What's the weather?").
     return Decision(
         GateOutcome.HANDOFF,
         [],
-        p_choice >= department or bool(related_for(candidates, 0)),
+        related if kind == "logistic" else p_choice >= department or related,
         p_answer,
         p_choice,
         Reason.LOW_CONFIDENCE,

@@ -5,6 +5,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
@@ -16,6 +17,13 @@ from chatbot.services import turn_ask
 from faq.models import Faq
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def no_cached_figures() -> None:
+    cache.clear()  # the caution page keeps its figures in the cache
+
+
 OUT_OF_SCOPE = ["宇宙船の操縦免許はどこで取れますか", "おすすめのラーメン屋を教えて", "明日の天気は？"]
 
 

@@ -83,3 +83,7 @@ def test_nothing_relevant_is_said_plainly_and_sends_to_the_general_reception(sam
     assert response["related"] == []
     assert response["answer"].startswith("お答えできる情報が見つかりませんでした。")
     assert response["handoff"]["department"] == "総合案内"
+    english = turn_ask(question="What's the weather tomorrow?", lang="en", log=False)
+    assert english["outcome"] == "handoff"
+    assert english["answer"].startswith("We could not find an answer.")
+    assert english["handoff"]["department"] == "総合案内"
