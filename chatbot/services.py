@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from chatbot import messages
 from chatbot.gate import GateOutcome, gate_decide
+from chatbot.gate.calibration import in_force
 from chatbot.llm.composer import Composed
 from chatbot.llm.composer import composer as answer_composer
 from chatbot.models import Channel, FailureClass, GateConfig, Outcome, PromptVersion, Turn, TurnStatus
@@ -144,7 +145,7 @@ def _gate(step: Step) -> None:
     started = time.perf_counter()
     assert step.result is not None
     step.gate = gate_active()
-    kind, parameters = (step.gate.kind, step.gate.parameters) if step.gate else ("thresholds", {})
+    kind, parameters = in_force(*((step.gate.kind, step.gate.parameters) if step.gate else ("thresholds", {})))
     if _chosen(step):
         _timed(step, "gate", started)
         return

@@ -140,3 +140,34 @@ def test_caution_without_permission_to_change_cannot_switch(
     assert 'name="caution"' not in page.content.decode()
     assert refused.status_code == 403
     assert GateConfig.objects.get(is_active=True) == live
+
+
+def stale_gate() -> GateConfig:
+    """A gate fitted before an upgrade renamed the features: its models read names no longer computed."""
+    parameters = shipped()
+    parameters["features"] = [f"old_{name}" for name in parameters["features"]]
+    parameters.pop("levels")
+    return GateConfig.objects.create(kind="logistic", parameters=parameters, note="calibrate_gate on 148 cases")
+
+
+def test_a_gate_from_before_an_upgrade_is_not_used_with_zeros_and_set_up_replaces_it(
+    indexed_town: dict[str, Faq], builtin_gate: GateConfig
+) -> None:
+    questions = ["住民票の写しが欲しい", "ごみの出し方", "宇宙船の操縦免許はどこで取れますか"]
+    run("calibrate_gate", "--shipped")
+    current = [turn_ask(question=q, log=False)["outcome"] for q in questions]
+    old = stale_gate()
+    GateConfig.objects.filter(is_active=True).update(is_active=False)
+    GateConfig.objects.filter(pk=old.pk).update(is_active=True)
+
+    # Until set-up runs, the shipped gate decides in its place (read with zeros, it would hand everything off).
+    assert [turn_ask(question=q, log=False)["outcome"] for q in questions] == current
+
+    output = run("calibrate_gate", "--if-uncalibrated", "--shipped")
+
+    assert f"the active gate version {old.pk} was fitted on features this version no longer computes" in output
+    live = GateConfig.objects.get(is_active=True)
+    assert live.pk > old.pk
+    assert live.parameters["features"] == shipped()["features"]
+    assert GateConfig.objects.filter(pk=old.pk).exists()  # kept in the history
+    assert "nothing to do" in run("calibrate_gate", "--if-uncalibrated", "--shipped")

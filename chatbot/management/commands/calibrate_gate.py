@@ -13,6 +13,7 @@ from chatbot.gate.calibration import (
     calibrate,
     cases_read,
     cases_split,
+    fits_todays_features,
     observe,
     observed_dump,
     observed_load,
@@ -100,13 +101,23 @@ class Command(BaseCommand):
             help="Choose thresholds on out-of-fold probabilities from this many folds (0: on the fitted model's own).",
         )
         parser.add_argument(
-            "--if-uncalibrated", action="store_true", help="Do nothing if a calibrated gate version exists (make run)."
+            "--if-uncalibrated",
+            action="store_true",
+            help="Do nothing if a gate version fitted on today's features exists, unless the active version was "
+            "fitted on features this version no longer computes (make run).",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if options["if_uncalibrated"] and GateConfig.objects.filter(kind="logistic").exists():
-            self.stdout.write("a calibrated gate exists; nothing to do")
-            return
+        if options["if_uncalibrated"]:
+            live = GateConfig.objects.filter(is_active=True).first()
+            if live is not None and not fits_todays_features(live.kind, live.parameters):
+                self.stdout.write(
+                    f"the active gate version {live.pk} was fitted on features this version no longer computes; "
+                    "it stays in the history"
+                )
+            elif any(fits_todays_features(c.kind, c.parameters) for c in GateConfig.objects.filter(kind="logistic")):
+                self.stdout.write("a calibrated gate exists; nothing to do")
+                return
         if options["shipped"]:
             parameters = shipped(options["caution"])
             config = gate_config_create(
