@@ -318,14 +318,20 @@ class GateConfigAdmin(ReadOnlyAdmin):
             cache.set(key, figures, 24 * 3600)
         return figures
 
-    def _caution_activate(self, request: HttpRequest, config: GateConfig) -> HttpResponse:
+    def _activated(self, request: HttpRequest, config: GateConfig) -> HttpResponse | None:
+        """Activate after the regression check and say what it found; the blocked page when answers get worse."""
+        reason = request.POST.get("override_reason", "")
         try:
-            check = gate_activate_checked(
-                config, user=request.user, override_reason=request.POST.get("override_reason", "")
-            )
+            check = gate_activate_checked(config, user=request.user, override_reason=reason)
         except RegressionBlocked as blocked:
             return regression_blocked_page(request, self, blocked.check, "activate", config.pk)
         _report_check(self, request, check)
+        return None
+
+    def _caution_activate(self, request: HttpRequest, config: GateConfig) -> HttpResponse:
+        blocked = self._activated(request, config)
+        if blocked is not None:
+            return blocked
         level = (config.parameters or {}).get("caution", "")
         self.message_user(
             request,
@@ -341,13 +347,9 @@ class GateConfigAdmin(ReadOnlyAdmin):
             self.message_user(request, _("Choose exactly one version."), messages.ERROR)
             return None
         config = queryset.get()
-        try:
-            check = gate_activate_checked(
-                config, user=request.user, override_reason=request.POST.get("override_reason", "")
-            )
-        except RegressionBlocked as blocked:
-            return regression_blocked_page(request, self, blocked.check, "activate", config.pk)
-        _report_check(self, request, check)
+        blocked = self._activated(request, config)
+        if blocked is not None:
+            return blocked
         self.message_user(request, _("Gate version %(id)d is now active.") % {"id": config.pk}, messages.SUCCESS)
         return None
 

@@ -40,6 +40,15 @@ TABLE = (
 )
 
 
+def table_lines(table: list[dict[str, float]], chosen: float) -> list[str]:
+    """The risk/coverage table: a header, one line per answer threshold, the chosen one marked."""
+    lines = ["answer_threshold  " + "  ".join(f"{key:>{max(len(key), 6)}}" for key in TABLE)]
+    for row in table:
+        cells = "  ".join(f"{row[key]:>{max(len(key), 6)}.3f}" for key in TABLE)
+        lines.append(f"{row['answer_threshold']:>16.4f}  {cells}" + (" <" if row["answer_threshold"] == chosen else ""))
+    return lines
+
+
 class Command(BaseCommand):
     help = (
         "Choose the confidence gate from labelled cases (CONTRACTS section 3): fit how likely the first "
@@ -226,12 +235,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"gate version {config.pk} is now active"))
 
     def write_table(self, table: list[dict[str, float]], parameters: dict[str, Any]) -> None:
-        """The risk/coverage table: one line per answer threshold, the chosen one marked."""
-        self.stdout.write("answer_threshold  " + "  ".join(f"{key:>{max(len(key), 6)}}" for key in TABLE))
-        for row in table:
-            mark = " <" if row["answer_threshold"] == parameters["thresholds"]["answer"] else ""
-            cells = "  ".join(f"{row[key]:>{max(len(key), 6)}.3f}" for key in TABLE)
-            self.stdout.write(f"{row['answer_threshold']:>16.4f}  {cells}{mark}")
+        self.stdout.write("\n".join(table_lines(table, parameters["thresholds"]["answer"])))
 
     def _before_after(self, cases: list[Any], parameters: dict[str, Any], estimate: dict[str, Any]) -> dict[str, Any]:
         """The labelled questions asked through the pipeline with the live gate and with the proposal (no turn is

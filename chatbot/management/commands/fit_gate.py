@@ -21,7 +21,7 @@ from chatbot.gate.calibration import (
     risk_coverage,
     with_caution,
 )
-from chatbot.management.commands.calibrate_gate import TABLE
+from chatbot.management.commands.calibrate_gate import TABLE, table_lines
 from faq.retrieval.benchmark import load_localgovfaq, split_queries
 
 SAMPLE = Path(settings.BASE_DIR) / "faq" / "sample_data" / "cases"
@@ -92,11 +92,7 @@ class Command(BaseCommand):
             f"recalibrated and thresholds chosen on the sample town's {len(town)} (out-of-fold): "
             f"{json.dumps(recalibration)}"
         )
-        self.stdout.write("answer_threshold  " + "  ".join(f"{key:>{max(len(key), 6)}}" for key in TABLE))
-        for row in table:
-            mark = " <" if row["answer_threshold"] == parameters["thresholds"]["answer"] else ""
-            cells = "  ".join(f"{row[key]:>{max(len(key), 6)}.3f}" for key in TABLE)
-            self.stdout.write(f"{row['answer_threshold']:>16.4f}  {cells}{mark}")
+        self.stdout.write("\n".join(table_lines(table, parameters["thresholds"]["answer"])))
         for level, info in parameters["levels"].items():
             estimate = {key: info["estimate"][key] for key in TABLE}
             self.stdout.write(f"{level} (a wrong answer costs {CAUTION_LEVELS[level]:g} calls): {json.dumps(estimate)}")
