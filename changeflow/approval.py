@@ -24,9 +24,9 @@ from django.utils import timezone
 
 from changeflow.models import COMMENT_MAX_CHARS, ApprovalCheck, ChangeItem, ChangeRequest, ChangeStatus, CheckStatus
 from changeflow.services import can_review, change_approve, item_applied
-from chatbot.golden import golden_cases
 from chatbot.models import GoldenCase, RegressionCheck
-from chatbot.regression import override_or_block, regression_check
+from chatbot.quality.golden import golden_cases
+from chatbot.quality.regression import override_or_block, regression_check
 from faq.models import Faq
 
 logger = logging.getLogger(__name__)
@@ -128,7 +128,7 @@ def check_start(change: ChangeRequest, *, user: Any, comment: str = "") -> Appro
 @contextlib.contextmanager
 def _one_encoder_thread() -> Iterator[None]:
     """The check shares the machine with the web workers, which encode residents' questions on one thread each
-    (chatbot/wsgi.py): while it runs, it encodes on one thread too rather than on every core."""
+    (chatbot/project/wsgi.py): while it runs, it encodes on one thread too rather than on every core."""
     import torch
 
     before = torch.get_num_threads()

@@ -27,7 +27,7 @@ from changeflow.forms import (
 from changeflow.models import ChangeKind, ChangeRequest, ChangeStatus, CheckStatus
 from changeflow.values import ValueProposal
 from chatbot.models import RegressionCheck
-from chatbot.regression import RegressionBlocked, passed_message
+from chatbot.quality.regression import RegressionBlocked, passed_message
 from faq.models import Faq
 
 

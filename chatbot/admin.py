@@ -16,7 +16,6 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from chatbot.gate.calibration import caution_figures, with_caution
-from chatbot.golden import GoldenSetError, case_from_turn, golden_cases
 from chatbot.models import (
     EvaluationRun,
     Feedback,
@@ -33,7 +32,8 @@ from chatbot.models import (
     RunTrigger,
     Turn,
 )
-from chatbot.regression import RegressionBlocked, gate_activate_checked, passed_message, prompt_activate_checked
+from chatbot.quality.golden import GoldenSetError, case_from_turn, golden_cases
+from chatbot.quality.regression import RegressionBlocked, gate_activate_checked, passed_message, prompt_activate_checked
 from chatbot.services import gate_config_create
 from faq.admin import ReadOnlyAdmin
 from faq.models import Faq
@@ -568,7 +568,7 @@ class EvaluationRunAdmin(ReadOnlyAdmin):
             raise PermissionDenied
         from django_q.tasks import async_task
 
-        from chatbot.golden import golden_cases
+        from chatbot.quality.golden import golden_cases
 
         if not golden_cases():
             self.message_user(request, _("The golden set has no cases in use: add cases first."), messages.ERROR)
@@ -584,7 +584,7 @@ class EvaluationRunAdmin(ReadOnlyAdmin):
     def trend_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_view_permission(request):
             raise PermissionDenied
-        from chatbot.evalcharts import trend
+        from chatbot.quality.charts import trend
 
         runs = list(EvaluationRun.objects.filter(status="completed").order_by("-started_at")[:60])[::-1]
         response = HttpResponse(trend(runs), content_type="image/svg+xml")
@@ -739,7 +739,7 @@ class IncidentAdmin(admin.ModelAdmin):
         )
 
     def save_model(self, request: HttpRequest, obj: Incident, form: Any, change: bool) -> None:
-        from chatbot.monitoring import incident_update
+        from chatbot.quality.monitoring import incident_update
 
         stored = Incident.objects.get(pk=obj.pk)
         incident_update(

@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from chatbot.metrics import PROXY_HEADERS, is_loopback
-from chatbot.ratelimit import client_address, trusted_proxies
+from chatbot.api.ratelimit import client_address, trusted_proxies
+from chatbot.quality.metrics import PROXY_HEADERS, is_loopback
 from faq.models import IndexGeneration, IndexStatus
 from faq.retrieval import vectorstore
 from faq.retrieval.encoders import configured_encoders

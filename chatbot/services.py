@@ -30,7 +30,7 @@ from chatbot.gate.calibration import in_force
 from chatbot.llm.composer import Composed
 from chatbot.llm.composer import composer as answer_composer
 from chatbot.models import Channel, FailureClass, GateConfig, Outcome, PromptVersion, Turn, TurnStatus
-from chatbot.redaction import redact
+from chatbot.privacy.redaction import redact
 from faq.models import Department, Faq
 from faq.retrieval.index import SearchResult, search
 from faq.retrieval.ranker import Candidate

@@ -66,7 +66,7 @@ def test_make_run_stops_the_server_and_the_task_cluster(tmp_path, signum):
         **os.environ,
         "DATA_DIR": str(tmp_path / "data"),
         "RUN_MARKER": marker,
-        "DJANGO_SETTINGS_MODULE": "chatbot.settings",
+        "DJANGO_SETTINGS_MODULE": "chatbot.project.settings",
     }
     for name in ("DATABASE_URL", "REDIS_URL", "CHROMA_HOST", "TEST_ON_SERVICES"):
         env.pop(name, None)

@@ -109,8 +109,8 @@ def golden(total: int, files: list[str]) -> dict[str, Any]:
     import tempfile
     from pathlib import Path
 
-    from chatbot.golden import cases_import
     from chatbot.models import GoldenCase
+    from chatbot.quality.golden import cases_import
     from faq.models import Faq
 
     known = {str(key) for key in Faq.objects.exclude(external_id=None).values_list("external_id", flat=True)}

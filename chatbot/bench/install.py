@@ -19,7 +19,7 @@ class ThrowawayInstall:
     def __init__(self, prefix: str) -> None:
         self.work = Path(tempfile.mkdtemp(prefix=prefix))
         env = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "CHROMA_HOST")}
-        self.env = env | {"DATA_DIR": str(self.work / "data"), "DJANGO_SETTINGS_MODULE": "chatbot.settings"}
+        self.env = env | {"DATA_DIR": str(self.work / "data"), "DJANGO_SETTINGS_MODULE": "chatbot.project.settings"}
         self.timings: dict[str, float] = {}
 
     def run(self, *arguments: str, name: str | None = None) -> str:

@@ -17,7 +17,7 @@ from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks
 from analytics.models import GapAction, GapActionKind, GapCluster, MonthlyAggregate
 from analytics.services import aggregate_month, cluster_add_alternates, cluster_create_draft_faq, current_month
 from chatbot.models import Channel, Outcome
-from chatbot.redaction import PLACEHOLDERS
+from chatbot.privacy.redaction import PLACEHOLDERS
 from chatbot.services import turn_ask
 from faq.models import (
     ALTERNATE_QUESTIONS_MAX,

@@ -52,7 +52,7 @@ def recipe_commands(target: str, **variables: str) -> list[tuple[str, dict[str, 
 
 def base_env(tmp_path: Path) -> dict[str, str]:
     """This environment without a configured address, on a fresh SQLite database."""
-    env = {**os.environ, "DATA_DIR": str(tmp_path / "data"), "DJANGO_SETTINGS_MODULE": "chatbot.settings"}
+    env = {**os.environ, "DATA_DIR": str(tmp_path / "data"), "DJANGO_SETTINGS_MODULE": "chatbot.project.settings"}
     for name in ("DATABASE_URL", "REDIS_URL", "CHROMA_HOST", "TEST_ON_SERVICES", "SITE_URL", "SITE_HOST", "SITE_PORT"):
         env.pop(name, None)
     return env

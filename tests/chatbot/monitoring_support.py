@@ -11,8 +11,8 @@ from django.utils.translation import gettext
 from django_q.brokers import get_broker
 from django_q.signing import SignedPackage
 
-from chatbot.golden import case_from_turn
 from chatbot.models import Channel, Outcome, Turn
+from chatbot.quality.golden import case_from_turn
 from chatbot.services import turn_ask
 from faq.models import Faq, IndexedDocument, IndexGeneration, IndexStatus
 

@@ -680,7 +680,7 @@ def test_locked_database_is_503_with_retry_after_and_the_towns_phone(
     def locked(**kwargs: Any) -> dict[str, Any]:
         raise OperationalError("database is locked")
 
-    monkeypatch.setattr("chatbot.api.turn_ask", locked)
+    monkeypatch.setattr("chatbot.api.views.turn_ask", locked)
 
     response = post_chat(Client(), {"question": "住民票の写しを取りたい"})
 
@@ -697,7 +697,7 @@ def test_unexpected_error_is_503_in_english_for_an_english_resident(
     def broken(**kwargs: Any) -> dict[str, Any]:
         raise RuntimeError("secret internal detail")
 
-    monkeypatch.setattr("chatbot.api.turn_ask", broken)
+    monkeypatch.setattr("chatbot.api.views.turn_ask", broken)
 
     response = post_chat(Client(), {"question": "Can I get a copy of my residence record?", "lang": "en"})
 

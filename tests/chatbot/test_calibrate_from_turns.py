@@ -11,8 +11,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from chatbot.golden import case_from_turn, labelled_turn_cases
 from chatbot.models import GateConfig, GoldenCase, Turn
+from chatbot.quality.golden import case_from_turn, labelled_turn_cases
 from chatbot.services import turn_ask
 from faq.models import Faq
 
@@ -87,7 +87,7 @@ def test_a_proposal_is_stored_inactive_with_before_and_after_figures(
 @pytest.mark.django_db
 def test_before_figures_are_the_live_gates_own(indexed_town: dict[str, Faq]) -> None:
     """'before' is what the live gate does on those questions (as `evaluate` measures it)."""
-    from chatbot.evaluation import evaluate_cases
+    from chatbot.quality.evaluation import evaluate_cases
 
     _labelled_turns(indexed_town)
     live = evaluate_cases(labelled_turn_cases(2), log=False, judge=False)

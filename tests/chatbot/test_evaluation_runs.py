@@ -15,10 +15,10 @@ from django_q.signing import SignedPackage
 
 from changeflow.staff import department_editor_group_ensure, faq_admin_group_ensure
 from chatbot import tasks
-from chatbot.evalruns import golden_run
-from chatbot.evaluation import answer_grades, key_facts
-from chatbot.golden import case_from_turn
 from chatbot.models import EvaluationRun, GateConfig, GoldenCase, RunStatus, RunTrigger, Turn
+from chatbot.quality.evalruns import golden_run
+from chatbot.quality.evaluation import answer_grades, key_facts
+from chatbot.quality.golden import case_from_turn
 from chatbot.services import turn_ask
 from faq.models import Faq
 
@@ -132,7 +132,7 @@ def test_a_failing_evaluation_is_stored_as_failed(
     def broken(**kwargs: object) -> dict[str, object]:
         raise RuntimeError("index unreadable")
 
-    monkeypatch.setattr("chatbot.evaluation.turn_ask", broken)
+    monkeypatch.setattr("chatbot.quality.evaluation.turn_ask", broken)
     with pytest.raises(RuntimeError):
         golden_run()
 

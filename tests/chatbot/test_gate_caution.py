@@ -11,8 +11,8 @@ from django.test import Client
 from django.urls import reverse
 
 from chatbot.gate.calibration import SHIPPED, shipped
-from chatbot.golden import case_from_turn
 from chatbot.models import GateConfig, RegressionCheck, Turn
+from chatbot.quality.golden import case_from_turn
 from chatbot.services import turn_ask
 from faq.models import Faq
 

@@ -15,8 +15,8 @@ from django.test import Client
 from django.urls import reverse
 
 from changeflow.staff import faq_admin_group_ensure
-from chatbot.golden import GoldenSetError, case_from_turn, cases_export, cases_import, golden_cases
 from chatbot.models import CaseSource, GoldenCase, Outcome, Turn
+from chatbot.quality.golden import GoldenSetError, case_from_turn, cases_export, cases_import, golden_cases
 from chatbot.services import turn_ask
 from faq.models import Faq
 

@@ -4,7 +4,7 @@ import json
 from pathlib import Path
 
 from chatbot.gate.calibration import cases_read
-from chatbot.redaction import redact
+from chatbot.privacy.redaction import redact
 from faq.retrieval.text import exact_key
 
 SAMPLE = Path(__file__).resolve().parents[2] / "faq" / "sample_data"

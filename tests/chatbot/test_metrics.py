@@ -20,7 +20,6 @@ from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 from prometheus_client.parser import text_string_to_metric_families
 from pytest_django.fixtures import Settings as SettingsWrapper
 
-from chatbot import metrics
 from chatbot.gate import DEFAULT_THRESHOLDS
 from chatbot.models import (
     Channel,
@@ -36,6 +35,7 @@ from chatbot.models import (
     Turn,
     TurnStatus,
 )
+from chatbot.quality import metrics
 from chatbot.services import gate_config_create, prompt_version_activate
 from faq.models import Faq, FaqStatus
 from faq.retrieval.index import index_sync_faqs

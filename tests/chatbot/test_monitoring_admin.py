@@ -23,7 +23,7 @@ from chatbot.models import (
     Symptom,
     Turn,
 )
-from chatbot.monitoring import Reading, record
+from chatbot.quality.monitoring import Reading, record
 from faq.models import Faq
 from tests.chatbot.monitoring_support import ask, ja
 

@@ -8,7 +8,6 @@ import pytest
 from django.utils import timezone
 from pytest_django.fixtures import Settings as SettingsWrapper
 
-from chatbot.golden import case_from_turn
 from chatbot.models import (
     EvaluationRun,
     FailureClass,
@@ -25,7 +24,8 @@ from chatbot.models import (
     Symptom,
     Turn,
 )
-from chatbot.monitoring import canary_cases, run_canary
+from chatbot.quality.golden import case_from_turn
+from chatbot.quality.monitoring import canary_cases, run_canary
 from chatbot.services import turn_ask
 from faq.models import Faq
 from faq.retrieval.index import _collection, _encoders, forget_loaded_index, index_rebuild

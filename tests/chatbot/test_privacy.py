@@ -7,7 +7,7 @@ import pytest
 from django.core import serializers
 
 from chatbot.models import Turn
-from chatbot.redaction import my_number_is_valid
+from chatbot.privacy.redaction import my_number_is_valid
 from chatbot.services import turn_ask
 from faq.models import Faq
 

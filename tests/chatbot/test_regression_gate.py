@@ -8,9 +8,9 @@ from django.test import Client
 from django.urls import reverse
 
 from changeflow.staff import faq_admin_group_ensure
-from chatbot.golden import case_from_turn
 from chatbot.models import EvaluationRun, GateConfig, PromptVersion, RegressionCheck, RunTrigger, Turn
-from chatbot.regression import RegressionBlocked, compare, gate_activate_checked, prompt_activate_checked
+from chatbot.quality.golden import case_from_turn
+from chatbot.quality.regression import RegressionBlocked, compare, gate_activate_checked, prompt_activate_checked
 from chatbot.services import turn_ask
 from faq.models import Faq
 

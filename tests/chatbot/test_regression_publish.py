@@ -20,10 +20,10 @@ from changeflow import services
 from changeflow.approval import Approval, change_approve_requested
 from changeflow.models import ApprovalCheck, ChangeKind, ChangeRequest, ChangeStatus, CheckStatus
 from changeflow.tasks import run_approval_check
-from chatbot import evaluation
-from chatbot.golden import case_from_turn
 from chatbot.models import EvaluationRun, GoldenCase, RegressionCheck, Turn, TurnStatus
-from chatbot.regression import RegressionBlocked
+from chatbot.quality import evaluation
+from chatbot.quality.golden import case_from_turn
+from chatbot.quality.regression import RegressionBlocked
 from chatbot.services import turn_ask
 from faq.models import Faq, FaqStatus, IndexedDocument, IndexGeneration, IndexStatus
 from faq.retrieval.index import search, snapshot_override, snapshot_with_faqs, snapshot_with_proposed

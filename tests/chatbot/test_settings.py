@@ -22,7 +22,7 @@ def _settings_with(tmp_path: Path, **env: str) -> dict:
         for k, v in os.environ.items()
         if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_DEBUG", "DJANGO_SECRET_KEY"}
     }
-    environment |= {"DJANGO_SETTINGS_MODULE": "chatbot.settings", "DATA_DIR": str(tmp_path / "data"), **env}
+    environment |= {"DJANGO_SETTINGS_MODULE": "chatbot.project.settings", "DATA_DIR": str(tmp_path / "data"), **env}
     result = subprocess.run(
         [sys.executable, "-c", PROBE],
         cwd=settings.BASE_DIR,

@@ -9,8 +9,8 @@ import time_machine
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from chatbot.golden import case_from_turn
 from chatbot.models import GoldenCase, Turn
+from chatbot.quality.golden import case_from_turn
 from chatbot.services import turn_ask
 from faq.models import Department, Faq, FaqStatus
 

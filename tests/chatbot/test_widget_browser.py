@@ -20,7 +20,7 @@ from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
 
 from chatbot.models import Channel, Feedback, GateConfig, Outcome, Turn
-from chatbot.redaction import redact
+from chatbot.privacy.redaction import redact
 from chatbot.services import gate_config_create, turn_ask
 from faq.models import Department, Faq
 from faq.retrieval.index import index_rebuild

@@ -39,7 +39,7 @@ class Installation:
             | stack.env()
             | {
                 "DATA_DIR": str(self.data),
-                "DJANGO_SETTINGS_MODULE": "chatbot.settings",
+                "DJANGO_SETTINGS_MODULE": "chatbot.project.settings",
                 "DJANGO_DEBUG": "false",
                 "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
                 "DJANGO_SECRET_KEY": "scaleout-test-only-" + uuid.uuid4().hex + uuid.uuid4().hex,
@@ -74,7 +74,7 @@ class Installation:
                 sys.executable,
                 "-m",
                 "gunicorn",
-                "chatbot.wsgi:application",
+                "chatbot.project.wsgi:application",
                 "--bind",
                 f"127.0.0.1:{port}",
                 "--workers",

@@ -20,7 +20,7 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from django.test import Client
 
-from chatbot.api import stored_idempotency_key
+from chatbot.api.views import stored_idempotency_key
 from chatbot.models import Turn, TurnStatus
 from tests.chatbot.conftest import builtin_gate, indexed_town, reception, town
 

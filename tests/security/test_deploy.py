@@ -17,7 +17,7 @@ PRODUCTION_ENV = {
     "DJANGO_DEBUG": "false",
     "DJANGO_HTTPS": "true",
     "DJANGO_ALLOWED_HOSTS": "chat.town.example",
-    "DJANGO_SETTINGS_MODULE": "chatbot.settings",
+    "DJANGO_SETTINGS_MODULE": "chatbot.project.settings",
 }
 
 

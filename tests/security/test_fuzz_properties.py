@@ -22,9 +22,9 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 
 from changeflow.forms import KINDS
 from changeflow.models import ChangeEvent, ChangeItem, ChangeKind, ChangeRequest, ChangeStatus
-from chatbot.api import stored_idempotency_key
+from chatbot.api.views import stored_idempotency_key
 from chatbot.models import Feedback, Turn
-from chatbot.redaction import redact
+from chatbot.privacy.redaction import redact
 from faq.models import Department, Faq, FaqStatus
 from faq.selectors import today_local
 from tests.changeflow.conftest import client_for, editor_create

@@ -39,7 +39,7 @@ from changeflow.models import ChangeKind, ChangeRequest, ChangeStatus
 from chatbot import messages
 from chatbot.llm.fake import Behaviour, FakeLlm
 from chatbot.models import Composer, FailureClass, Outcome, PromptVersion, Turn
-from chatbot.redaction import redact
+from chatbot.privacy.redaction import redact
 from chatbot.services import question_lang, turn_ask
 from faq.models import Faq
 from faq.retrieval.index import index_rebuild

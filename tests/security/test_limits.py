@@ -424,9 +424,9 @@ def test_a_negative_proxy_count_is_refused_at_start() -> None:
         [
             sys.executable,
             "-c",
-            "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='chatbot.settings'; django.setup()",
+            "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='chatbot.project.settings'; django.setup()",
         ],
-        env={**os.environ, "RATE_LIMIT_PROXY_COUNT": "-1", "DJANGO_SETTINGS_MODULE": "chatbot.settings"},
+        env={**os.environ, "RATE_LIMIT_PROXY_COUNT": "-1", "DJANGO_SETTINGS_MODULE": "chatbot.project.settings"},
         capture_output=True,
         text=True,
         check=False,

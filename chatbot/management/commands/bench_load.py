@@ -232,7 +232,7 @@ class Command(BaseCommand):
             if key not in ("DATABASE_URL", "CHROMA_HOST", "CHROMA_PORT", "REDIS_URL")
         }
         return env | {
-            "DJANGO_SETTINGS_MODULE": "chatbot.settings",
+            "DJANGO_SETTINGS_MODULE": "chatbot.project.settings",
             "DJANGO_DEBUG": "false",
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
             "DJANGO_SECRET_KEY": "bench-load-only-" + os.urandom(16).hex(),
@@ -262,7 +262,7 @@ class Command(BaseCommand):
                 sys.executable,
                 "-m",
                 "gunicorn",
-                "chatbot.wsgi:application",
+                "chatbot.project.wsgi:application",
                 "--bind",
                 f"127.0.0.1:{port}",
                 "--workers",

@@ -6,7 +6,6 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from chatbot.evaluation import evaluate_cases
 from chatbot.gate.calibration import (
     CAUTION_LEVELS,
     DEFAULT_CAUTION,
@@ -21,8 +20,9 @@ from chatbot.gate.calibration import (
     shipped,
 )
 from chatbot.gate.calibration import recalibrate as recalibrate_gate
-from chatbot.golden import labelled_turn_cases
 from chatbot.models import GateConfig
+from chatbot.quality.evaluation import evaluate_cases
+from chatbot.quality.golden import labelled_turn_cases
 from chatbot.services import gate_config_create, gate_override
 
 # Fewer labelled questions than this cannot tell a better gate from a worse one.

@@ -7,11 +7,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from tqdm import tqdm
 
-from chatbot.evalruns import evaluation_run
-from chatbot.evaluation import evaluate_cases
 from chatbot.gate.calibration import cases_read, cases_split
-from chatbot.golden import golden_cases
 from chatbot.models import RunTrigger
+from chatbot.quality.evalruns import evaluation_run
+from chatbot.quality.evaluation import evaluate_cases
+from chatbot.quality.golden import golden_cases
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from chatbot.golden import cases_export
+from chatbot.quality.golden import cases_export
 
 
 class Command(BaseCommand):

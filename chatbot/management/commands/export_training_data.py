@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from chatbot.training import training_examples, training_jsonl
+from chatbot.quality.training import training_examples, training_jsonl
 
 
 class Command(BaseCommand):

@@ -3,8 +3,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from chatbot.golden import GoldenSetError, cases_import
 from chatbot.models import GoldenCase
+from chatbot.quality.golden import GoldenSetError, cases_import
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from chatbot.models import Incident, IncidentStatus, Monitor
-from chatbot.monitoring import MONITORS, run_canary, run_monitors
+from chatbot.quality.monitoring import MONITORS, run_canary, run_monitors
 
 
 class Command(BaseCommand):

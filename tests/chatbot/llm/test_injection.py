@@ -10,7 +10,7 @@ from changeflow.services import injection_flags
 from chatbot import messages
 from chatbot.llm.fake import Behaviour, FakeLlm
 from chatbot.models import Channel, Composer, FailureClass, Outcome, PromptVersion, Turn
-from chatbot.redaction import redact
+from chatbot.privacy.redaction import redact
 from chatbot.services import turn_ask
 from faq.models import Faq
 from faq.retrieval.index import index_rebuild

@@ -8,13 +8,13 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
-from chatbot.evaluation import evaluate_cases
 from chatbot.gate.calibration import Case
 from chatbot.llm import judge
 from chatbot.llm.fake import Behaviour, FakeLlm
 from chatbot.llm.judge import JUDGE_PROMPT
 from chatbot.llm.snippets import Snippet
 from chatbot.models import PromptVersion
+from chatbot.quality.evaluation import evaluate_cases
 from faq.models import Faq
 from tests.chatbot.llm.support import ALLOWED_REQUEST_KEYS, FORBIDDEN_REQUEST_KEYS, user_data
 

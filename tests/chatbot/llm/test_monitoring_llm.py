@@ -18,7 +18,7 @@ from chatbot.models import (
     SuspectedCause,
     Symptom,
 )
-from chatbot.monitoring import llm_error_reading, run_canary
+from chatbot.quality.monitoring import llm_error_reading, run_canary
 from chatbot.services import turn_ask
 from faq.models import Faq
 from tests.chatbot.monitoring_support import golden_set

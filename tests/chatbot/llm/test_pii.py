@@ -7,7 +7,7 @@ import pytest
 from chatbot.llm.fake import FakeLlm
 from chatbot.llm.prompts import PROMPT_V1
 from chatbot.models import Composer, Turn
-from chatbot.redaction import PLACEHOLDERS
+from chatbot.privacy.redaction import PLACEHOLDERS
 from chatbot.services import turn_ask
 from faq.models import Faq
 from faq.retrieval.text import mostly_latin

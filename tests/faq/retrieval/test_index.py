@@ -431,7 +431,7 @@ def test_search_sees_vectors_written_by_another_process(indexed_town, isolated_i
     entry.pk, entry.faq = None, faq
     entry.save()
     IndexedDocument.objects.filter(generation=generation, faq=source).delete()
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "chatbot.settings_test"}
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "chatbot.project.settings_test"}
     subprocess.run(
         [sys.executable, "-c", REWRITE_IN_ANOTHER_PROCESS, str(isolated_index), str(source.pk), str(faq.pk), *names],
         check=True,

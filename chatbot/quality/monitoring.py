@@ -271,8 +271,8 @@ def canary_cases() -> list[Any]:
     golden set handled right (a canary watches for change: a case that already went wrong would only cry wolf).
     Evaluations taken while a canary incident was open are passed over. With no such evaluation yet, one is run
     and stored first (a fault already present then goes unnoticed by the canary)."""
-    from chatbot.evalruns import golden_run
-    from chatbot.golden import golden_cases
+    from chatbot.quality.evalruns import golden_run
+    from chatbot.quality.golden import golden_cases
 
     tagged = golden_cases(["canary"])
     if tagged:
@@ -305,7 +305,7 @@ def _during_canary_incident(moment: datetime.datetime) -> bool:
 def canary_reading() -> Reading | None:
     """A handful of golden questions through the whole pipeline without logging a turn; breached when one is
     handled wrong or a step failed. None without cases."""
-    from chatbot.evaluation import evaluate_cases
+    from chatbot.quality.evaluation import evaluate_cases
 
     cases = canary_cases()
     if not cases:
@@ -445,7 +445,7 @@ def _open(monitor: str, reading: Reading, check: MonitorCheck) -> Incident:
     def enqueue() -> None:
         from django_q.tasks import async_task
 
-        async_task("chatbot.monitoring.incident_notify", incident_id, task_name=f"incident-{incident_id}")
+        async_task("chatbot.quality.monitoring.incident_notify", incident_id, task_name=f"incident-{incident_id}")
 
     transaction.on_commit(enqueue)
     logger.warning("incident %s opened: %s", incident.pk, incident.title)

@@ -13,7 +13,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+BASE_DIR = Path(__file__).resolve().parents[2]
 
 # e5's C engine runs OpenMP threads that spin while idle by default; beside web
 # workers and other encoders they take the cores the next question needs.
@@ -83,16 +83,16 @@ INSTALLED_APPS = [
     "faq",
     "analytics",
     "changeflow",
-    "chatbot.login_lockout.LoginLockoutConfig",
+    "chatbot.project.login_lockout.LoginLockoutConfig",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "chatbot.middleware.ApiBadHostMiddleware",
+    "chatbot.project.middleware.ApiBadHostMiddleware",
     "csp.middleware.CSPMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "chatbot.middleware.JapaneseFirstLocaleMiddleware",
+    "chatbot.project.middleware.JapaneseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -102,7 +102,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "chatbot.urls"
+ROOT_URLCONF = "chatbot.project.urls"
 
 TEMPLATES = [
     {
@@ -115,15 +115,15 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "chatbot.context_processors.town",
-                "chatbot.context_processors.open_incidents",
+                "chatbot.project.context_processors.town",
+                "chatbot.project.context_processors.open_incidents",
             ],
         },
     },
 ]
 
-WSGI_APPLICATION = "chatbot.wsgi.application"
-ASGI_APPLICATION = "chatbot.asgi.application"
+WSGI_APPLICATION = "chatbot.project.wsgi.application"
+ASGI_APPLICATION = "chatbot.project.asgi.application"
 
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'db.sqlite3'}"),
@@ -200,7 +200,7 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "chatbot.api.schema_postprocess",
+        "chatbot.api.views.schema_postprocess",
     ],
 }
 
@@ -297,7 +297,7 @@ LOGIN_LOCKOUT_PER_ADDRESS = env.bool("LOGIN_LOCKOUT_PER_ADDRESS", default=True)
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"] if LOGIN_LOCKOUT_PER_ADDRESS else ["username"]
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = False
-AXES_CLIENT_IP_CALLABLE = "chatbot.login_lockout.client_ip"
+AXES_CLIENT_IP_CALLABLE = "chatbot.project.login_lockout.client_ip"
 AXES_LOCKOUT_TEMPLATE = "admin/login_locked.html"
 # No start-up banner on every manage.py command; lockouts are still logged (logger "axes").
 AXES_VERBOSE = False

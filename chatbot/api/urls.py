@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from chatbot import api
+from chatbot.api import views as api
 
 urlpatterns = [
     path("chat", api.ChatView.as_view(), name="api-chat"),

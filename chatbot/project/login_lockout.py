@@ -6,7 +6,7 @@ from axes.apps import AppConfig as AxesAppConfig
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from chatbot.ratelimit import client_address
+from chatbot.api.ratelimit import client_address
 
 
 class LoginLockoutConfig(AxesAppConfig):

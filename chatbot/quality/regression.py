@@ -10,10 +10,10 @@ from typing import Any
 
 from django.conf import settings
 
-from chatbot.evalruns import evaluation_run
 from chatbot.gate.calibration import Case
-from chatbot.golden import golden_cases
 from chatbot.models import EvaluationRun, GateConfig, PromptVersion, RegressionCheck, RunTrigger
+from chatbot.quality.evalruns import evaluation_run
+from chatbot.quality.golden import golden_cases
 
 
 def passed_message(check: RegressionCheck) -> str:

@@ -29,9 +29,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from chatbot import messages
+from chatbot.api.ratelimit import rate_limit_check
 from chatbot.models import Channel, Composer, Feedback, Outcome, Turn
-from chatbot.ratelimit import rate_limit_check
-from chatbot.redaction import redact
+from chatbot.privacy.redaction import redact
 from chatbot.services import IdempotencyConflict, turn_ask
 from faq.selectors import department_general_reception
 
@@ -72,7 +72,7 @@ ERRORS: dict[str, tuple[str, str]] = {
         "ただいま混み合っています。しばらくしてから、または{contact}へお問い合わせください。",
         "The service is busy. Please try again later or contact {contact}.",
     ),
-    # GET /metrics (chatbot/metrics.py): for the town's monitoring, not for residents.
+    # GET /metrics (chatbot/quality/metrics.py): for the town's monitoring, not for residents.
     "metrics_token": (
         "メトリクスの取得には正しいトークン（Authorization: Bearer）が必要です。",
         "The metrics need a valid token (Authorization: Bearer).",

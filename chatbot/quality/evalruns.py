@@ -13,10 +13,10 @@ from django.conf import settings
 from django.db.models import Max
 from django.utils import timezone
 
-from chatbot.evaluation import evaluate_cases
 from chatbot.gate.calibration import Case
-from chatbot.golden import golden_cases
 from chatbot.models import EvaluationRun, RunStatus, RunTrigger
+from chatbot.quality.evaluation import evaluate_cases
+from chatbot.quality.golden import golden_cases
 from faq.models import Faq, FaqStatus, IndexGeneration, IndexStatus
 from faq.selectors import faqs_proposed
 

@@ -40,7 +40,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.metrics_core import GaugeMetricFamily, InfoMetricFamily, Metric
 from prometheus_client.registry import Collector, CollectorRegistry
 
-from chatbot.api import ERRORS, request_lang
+from chatbot.api.views import ERRORS, request_lang
 from chatbot.models import (
     Channel,
     Composer,

@@ -10,7 +10,7 @@ import numpy as np
 
 from chatbot.gate.calibration import Case
 from chatbot.models import Channel, Composer
-from chatbot.redaction import redact
+from chatbot.privacy.redaction import redact
 from chatbot.services import turn_ask
 from faq.models import Faq
 from faq.selectors import faqs_by_id, faqs_proposed
