@@ -80,6 +80,7 @@ run: setup
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 typecheck: install-dev
 	$(BIN)/mypy
@@ -100,7 +101,7 @@ test: lint typecheck pytest
 
 # The security and privacy tests alone (they are part of `make test` too), with their figures printed.
 security: install-dev tools
-	$(BIN)/pytest tests/security -s -q
+	$(BIN)/pytest tests/security -s -q -n 0
 
 # Known vulnerabilities in the installed, pinned packages (needs network access to PyPI's advisory data).
 audit: install-dev

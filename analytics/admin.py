@@ -15,22 +15,12 @@ from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
 
 from analytics import charts
+from analytics.aggregation import CURRENT_MONTH_EVERY, RESIDENT_CHANNELS, aggregate_is_stale, aggregate_month
 from analytics.models import GapAction, GapCluster, GapReason, MonthlyAggregate
-from analytics.report import CONTENT_TYPES, FORMATS, build, render
-from analytics.services import (
-    CURRENT_MONTH_EVERY,
-    NOTHING_CHOSEN,
-    RESIDENT_CHANNELS,
-    actions_by_key,
-    add_months,
-    aggregate_is_stale,
-    aggregate_month,
-    cluster_add_alternates,
-    cluster_create_draft_faq,
-    current_month,
-    month_bounds,
-    parse_month,
-)
+from analytics.months import add_months, current_month, month_bounds, parse_month
+from analytics.report.contents import build
+from analytics.report.formats import CONTENT_TYPES, FORMATS, render
+from analytics.services import NOTHING_CHOSEN, actions_by_key, cluster_add_alternates, cluster_create_draft_faq
 from analytics.wordings import wording_choices
 from chatbot.models import Turn
 from faq.admin import ReadOnlyAdmin

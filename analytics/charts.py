@@ -5,33 +5,20 @@ package, so charts look the same on every machine.
 """
 
 import io
-import threading
-from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib_fontja
-from matplotlib import font_manager
 from matplotlib.figure import Figure
 
 from analytics.models import MonthlyAggregate
+from chatbot.quality.charts import FONT_PATH, font_name
 
-FONT_PATH = Path(matplotlib_fontja.__file__).parent / "fonts" / "ipaexg.ttf"
+__all__ = ["CHARTS", "FONT_PATH", "draw", "font_name"]
+
 CHARTS = ("outcomes", "questions", "latency", "feedback")
 COLOURS = {"answer": "#2e7d32", "clarify": "#f9a825", "handoff": "#1565c0", "rejected": "#9e9e9e"}
-_font_lock = threading.Lock()
-_font_name: str | None = None
-
-
-def font_name() -> str:
-    global _font_name
-    with _font_lock:
-        if _font_name is None:
-            font_manager.fontManager.addfont(str(FONT_PATH))
-            _font_name = font_manager.FontProperties(fname=str(FONT_PATH)).get_name()
-        return _font_name
 
 
 def _figure() -> Figure:

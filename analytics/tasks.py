@@ -1,6 +1,7 @@
 """Scheduled jobs of the task cluster (django-q2)."""
 
-from analytics.services import aggregate_current, aggregate_due, aggregate_month, parse_month, turns_purge
+from analytics.aggregation import aggregate_current, aggregate_due, aggregate_month, turns_purge
+from analytics.months import parse_month
 
 
 def aggregate_months() -> str:

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from analytics.models import GapCluster
-from chatbot.privacy.redaction import PLACEHOLDERS
+from chatbot.privacy import PLACEHOLDERS
 from faq.models import Faq, FaqStatus
 from faq.retrieval.text import exact_key
 

@@ -7,33 +7,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from changeflow.models import ChangeEvent, ChangeRequest, DepartmentMember
-from changeflow.services import change_list_visible
-from faq.admin import FaqAdmin
-from faq.models import Faq
-
-
-class DepartmentScopedFaqAdmin(FaqAdmin):
-    """Department editors (who may view but not change FAQs) see only their own departments' FAQs."""
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Faq]:
-        queryset = super().get_queryset(request)
-        user = request.user
-        if user.is_superuser or user.has_perm("faq.change_faq"):
-            return queryset
-        return queryset.filter(department__members__user=user).distinct()
-
-
-admin.site.unregister(Faq)
-admin.site.register(Faq, DepartmentScopedFaqAdmin)
-
-
-@admin.register(DepartmentMember)
-class DepartmentMemberAdmin(admin.ModelAdmin):
-    list_display = ["user", "department"]
-    list_filter = ["department"]
-    search_fields = ["user__username", "department__name"]
-    # A plain list of users: FAQ管理者 may not search the user accounts (admin autocomplete needs that).
+from changeflow.models import ChangeEvent, ChangeRequest
+from changeflow.permissions import change_list_visible
 
 
 class ChangeEventInline(admin.TabularInline):

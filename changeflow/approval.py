@@ -1,4 +1,6 @@
-"""Approving a change request against the golden-set regression check.
+"""Approving a change request against the checks named in the setting `CHANGEFLOW_APPROVAL_CHECKS` (the chat app's
+golden-set regression check: `chatbot.quality.approval.GoldenSetCheck`), called by dotted path as Django calls
+`AUTH_PASSWORD_VALIDATORS`, so that changeflow imports no app above it.
 
 When a reviewer asks to approve, the check is queued in the task cluster and runs outside the request and outside
 any write transaction: the golden set is asked once as it is live and once with the change's texts put in place
@@ -21,12 +23,11 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from changeflow.models import COMMENT_MAX_CHARS, ApprovalCheck, ChangeItem, ChangeRequest, ChangeStatus, CheckStatus
-from changeflow.services import can_review, change_approve, item_applied
-from chatbot.models import GoldenCase, RegressionCheck
-from chatbot.quality.golden import golden_cases
-from chatbot.quality.regression import override_or_block, regression_check
+from changeflow.permissions import can_review
+from changeflow.services import change_approve, item_applied
 from faq.models import Faq
 
 logger = logging.getLogger(__name__)
@@ -65,21 +66,29 @@ def proposed_faqs(change: ChangeRequest, items: Sequence[ChangeItem]) -> dict[in
     return proposed
 
 
-@contextlib.contextmanager
-def change_as_if_published(change: ChangeRequest, items: Sequence[ChangeItem]) -> Iterator[None]:
-    """The change request as if published now, for this thread only: its FAQs as unsaved copies, searched through
-    an index built aside in memory from the live one with only those FAQs re-embedded. Nothing is written and no
-    transaction is held; other threads and processes see the live FAQs and index."""
-    from faq.retrieval.index import snapshot_override, snapshot_with_proposed
-    from faq.selectors import faqs_as_if
+class ApprovalBlocked(Exception):
+    """A check found the change makes things worse and no reason to approve anyway was given; `result` is the
+    check's record (its figures and the cases that got worse)."""
 
-    proposed = proposed_faqs(change, items)
-    with faqs_as_if(proposed), snapshot_override(snapshot_with_proposed(proposed)):
-        yield
+    def __init__(self, result: Any) -> None:
+        super().__init__(f"blocked by the approval check: {result}")
+        self.result = result
 
 
-def golden_set_in_use() -> bool:
-    return GoldenCase.objects.filter(active=True).exists()
+def approval_checks() -> list[Any]:
+    """The checks named in `CHANGEFLOW_APPROVAL_CHECKS`, each with `in_use()`, `steps()`, `run(...)`,
+    `allows(result, ...)` and `summary(result)` (see `chatbot.quality.approval.GoldenSetCheck`)."""
+    return [import_string(path)() for path in settings.CHANGEFLOW_APPROVAL_CHECKS]
+
+
+def checks_in_use() -> bool:
+    """Whether approving has anything to check (for the golden-set check: a golden set with cases)."""
+    return any(check.in_use() for check in approval_checks())
+
+
+def check_summary(result: Any) -> str:
+    """What a passed check found, for the reviewer."""
+    return " ".join(check.summary(result) for check in approval_checks() if check.in_use())
 
 
 def stalled(check: ApprovalCheck) -> bool:
@@ -158,8 +167,8 @@ def check_run(check_id: int) -> ApprovalCheck | None:
     if change.status != ChangeStatus.SUBMITTED or texts_fingerprint(change, items) != check.fingerprint:
         _finish(check_id, CheckStatus.FAILED, error="the request was edited or decided before the check started")
         return ApprovalCheck.objects.get(pk=check_id)
-    cases = golden_cases()
-    total = 2 * len(cases)
+    hooks = [hook for hook in approval_checks() if hook.in_use()]
+    total = sum(hook.steps() for hook in hooks)
     ApprovalCheck.objects.filter(pk=check_id).update(cases_total=total, updated_at=timezone.now())
     done = 0
     reported = time.monotonic()
@@ -173,14 +182,12 @@ def check_run(check_id: int) -> ApprovalCheck | None:
 
     try:
         with _one_encoder_thread():
-            result = regression_check(
-                action=RegressionCheck.Action.PUBLISH,
-                target=f"change request #{change.pk}",
-                candidate=change_as_if_published(change, items),
-                user=check.requested_by,
-                cases=cases,
-                progress=progress,
-            )
+            faqs = proposed_faqs(change, items)
+            results = [
+                hook.run(target=f"change request #{change.pk}", faqs=faqs, user=check.requested_by, progress=progress)
+                for hook in hooks
+            ]
+        result = next((found for found in results if found is not None), None)
     except Exception as exc:
         logger.exception("regression check %s of change request %s failed", check_id, change.pk)
         _finish(check_id, CheckStatus.FAILED, cases_done=done, error=f"{type(exc).__name__}: {exc}"[:2000])
@@ -202,9 +209,9 @@ def change_approve_requested(
     change: ChangeRequest, *, user: Any, comment: str = "", override_reason: str = ""
 ) -> Approval:
     """Approve at once when there is nothing to evaluate (an empty golden set) or a finished check of the texts as
-    they are now passed; a failed check needs a recorded reason (else RegressionBlocked). Otherwise the check is
+    they are now passed; a failed check needs a recorded reason (else ApprovalBlocked). Otherwise the check is
     started, or left running, and nothing is approved yet. Who may not approve gets the usual refusal."""
-    if change.status != ChangeStatus.SUBMITTED or not can_review(user, change) or not golden_set_in_use():
+    if change.status != ChangeStatus.SUBMITTED or not can_review(user, change) or not checks_in_use():
         change_approve(change=change, user=user, comment=comment)
         return Approval(approved=True)
     check = check_current(change)
@@ -213,6 +220,8 @@ def change_approve_requested(
     if check.status != CheckStatus.DONE:
         return Approval(approved=False, check=check)
     with transaction.atomic():
-        override_or_block(check.result, override_reason=override_reason, user=user)
+        for hook in approval_checks():
+            if not hook.allows(check.result, override_reason=override_reason, user=user):
+                raise ApprovalBlocked(check.result)
         change_approve(change=change, user=user, comment=comment)
     return Approval(approved=True, check=check)

@@ -9,7 +9,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from changeflow import services
+from changeflow import permissions
+from changeflow.drafts import ItemDraft
 from changeflow.models import COMMENT_MAX_CHARS, REASON_MAX_CHARS, VALUE_MAX_CHARS, ChangeKind
 from changeflow.values import ValueProposal, value_replace
 from faq.forms import one_newline
@@ -131,7 +132,7 @@ class ChangeRequestForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.kind = kind
         self.spec = KINDS[kind]
-        departments = services.departments_for(user)
+        departments = permissions.departments_for(user)
         department_field = self.fields["department"]
         assert isinstance(department_field, forms.ModelChoiceField)
         department_field.queryset = departments
@@ -171,7 +172,7 @@ def same_text(first: str, second: str) -> bool:
     return one_newline(first).strip() == one_newline(second).strip()
 
 
-def item_drafts(form: ChangeRequestForm, data: Any) -> list[services.ItemDraft]:
+def item_drafts(form: ChangeRequestForm, data: Any) -> list[ItemDraft]:
     """The FAQ texts to submit: posted edits if any, else today's text with the old value replaced.
 
     A posted text that is still the proposal made from earlier values (PROPOSED_FROM) is proposed again from
@@ -180,7 +181,7 @@ def item_drafts(form: ChangeRequestForm, data: Any) -> list[services.ItemDraft]:
     cleaned = form.cleaned_data
     if form.kind == ChangeKind.NEW_SERVICE:
         return [
-            services.ItemDraft(
+            ItemDraft(
                 None,
                 cleaned.get("new_question", ""),
                 cleaned.get("new_answer", ""),
@@ -193,7 +194,7 @@ def item_drafts(form: ChangeRequestForm, data: Any) -> list[services.ItemDraft]:
     drafts = []
     for faq in cleaned.get("faqs", []):
         if form.kind == ChangeKind.SERVICE_END:
-            drafts.append(services.ItemDraft(faq, faq.question, faq.answer, withdraw=True))
+            drafts.append(ItemDraft(faq, faq.question, faq.answer, withdraw=True))
             continue
         proposed = proposals[faq.pk].texts
         superseded: tuple[str, ...] = ()
@@ -208,7 +209,7 @@ def item_drafts(form: ChangeRequestForm, data: Any) -> list[services.ItemDraft]:
                 texts.append(proposed[part])
             else:
                 texts.append(one_newline(posted))
-        drafts.append(services.ItemDraft(faq, texts[0], texts[1]))
+        drafts.append(ItemDraft(faq, texts[0], texts[1]))
     return drafts
 
 

@@ -33,25 +33,6 @@ class ChangeStatus(models.TextChoices):
     ROLLED_BACK = "rolled_back", _("Rolled back")
 
 
-class DepartmentMember(models.Model):
-    """A staff member who edits and submits changes for a department (部署編集者)."""
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="department_roles"
-    )
-    department = models.ForeignKey(
-        Department, verbose_name=_("department"), on_delete=models.CASCADE, related_name="members"
-    )
-
-    class Meta:
-        verbose_name = _("department member")
-        verbose_name_plural = _("department members")
-        constraints = [models.UniqueConstraint(fields=["user", "department"], name="changeflow_member_unique")]
-
-    def __str__(self) -> str:
-        return f"{self.user} / {self.department}"
-
-
 class ChangeRequestQuerySet(models.QuerySet["ChangeRequest"]):
     def delete(self) -> tuple[int, dict[str, int]]:
         raise models.ProtectedError(str(_("Change requests are never deleted; reject or roll them back.")), set(self))

@@ -9,28 +9,23 @@ UPDATE, so two workers (or a double click) can never apply one twice.
 
 import datetime
 import logging
-import re
-import unicodedata
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from changeflow.models import ChangeEvent, ChangeItem, ChangeKind, ChangeRequest, ChangeStatus
-from changeflow.values import same_value, value_replace
-from faq.models import Category, Department, Faq, FaqStatus
+from changeflow.drafts import ItemDraft, texts_of, validate_change
+from changeflow.models import ChangeEvent, ChangeItem, ChangeRequest, ChangeStatus
+from changeflow.permissions import can_review, departments_for, is_reviewer
+from faq.checks import injection_flags
+from faq.models import Department, Faq, FaqStatus
 from faq.selectors import today_local
-from faq.services import faq_confirm_reviewed, faq_save
+from faq.services import faq_save
 
 logger = logging.getLogger(__name__)
-
-User = Any
 
 ALLOWED: dict[str, set[str]] = {
     ChangeStatus.DRAFT: {ChangeStatus.SUBMITTED},
@@ -42,164 +37,10 @@ ALLOWED: dict[str, set[str]] = {
     ChangeStatus.ROLLED_BACK: set(),
 }
 DUE_STATUSES = (ChangeStatus.APPROVED, ChangeStatus.SCHEDULED)
-# Kinds that replace one value by another (old and new value required).
-VALUE_KINDS = (ChangeKind.FEE, ChangeKind.HOURS, ChangeKind.CONTACT)
-
-# Text that reads like instructions to an AI rather than a policy change.
-INJECTION_PATTERNS = [
-    re.compile(pattern, re.IGNORECASE)
-    for pattern in (
-        r"AI\s*(への|に対する|に)\s*指示",
-        r"(以前|前|上記|これまで|今まで|先)の(指示|命令|プロンプト)(は|を)?(すべて|全て|全部)?(無視|忘れ)",
-        r"指示を(無視|忘れ)",
-        r"システム\s*プロンプト",
-        r"(あなた|君)は(今から|これから)",
-        r"ignore\s+(all\s+|any\s+)?(the\s+)?(previous|prior|above|earlier)\s+(instructions|prompts?|rules)",
-        r"disregard\s+(all\s+|the\s+)?(previous|prior|above)",
-        r"system\s+prompt",
-        r"\byou\s+are\s+now\s+(a|an|the)?\s*(ai|assistant|chatbot|bot|dan|model|unrestricted|jailbroken)\b",
-        r"(developer|jailbreak)\s+mode",
-        r"<\s*/?\s*(system|assistant|instructions?)\s*>",
-        r"(返答|回答|応答|返信)の(最後|末尾|最初|冒頭)に",
-        r"(note|message|instructions?)\s+(to|for)\s+the\s+(assistant|ai|model|chatbot)",
-        r"follow\s+(these|the\s+following)\s+instructions",
-    )
-]
 
 
 class ChangeFlowError(Exception):
     """A step that is not allowed now; the message is shown to the user as is."""
-
-
-@dataclass
-class ItemDraft:
-    faq: Faq | None
-    new_question: str = ""
-    new_answer: str = ""
-    withdraw: bool = False
-    category: Category | None = None
-
-
-# ---------------------------------------------------------------- who may do what
-
-
-def is_reviewer(user: User) -> bool:
-    return bool(user.is_active and user.has_perm("changeflow.review_changerequest"))
-
-
-def departments_for(user: User) -> QuerySet[Department]:
-    """Departments a user may submit changes for: their own; reviewers and superusers, all."""
-    if not user.is_active:
-        return Department.objects.none()
-    if is_reviewer(user) or getattr(user, "is_superuser", False):
-        return Department.objects.all()
-    return Department.objects.filter(members__user=user)
-
-
-def change_list_visible(user: User) -> QuerySet[ChangeRequest]:
-    if is_reviewer(user) or getattr(user, "is_superuser", False):
-        return ChangeRequest.objects.all()
-    return ChangeRequest.objects.filter(department__in=departments_for(user))
-
-
-def can_view(user: User, change: ChangeRequest) -> bool:
-    return change_list_visible(user).filter(pk=change.pk).exists()
-
-
-def can_review(user: User, change: ChangeRequest) -> bool:
-    """Reviewers approve or reject, never their own submission."""
-    return is_reviewer(user) and change.created_by_id != user.pk
-
-
-# ---------------------------------------------------------------- text helpers
-
-
-def proposed_text(text: str, old_value: str, new_value: str) -> str:
-    """Today's text with every whole occurrence of the old value replaced by the new one (see `value_replace`)."""
-    return value_replace(texts=[text], old_value=old_value, new_value=new_value).texts[0]
-
-
-def injection_flags(texts: Iterable[str]) -> list[str]:
-    """The phrases that look like instructions to an AI, for the reviewer's attention."""
-    found: list[str] = []
-    for text in texts:
-        folded = unicodedata.normalize("NFKC", text or "")
-        for pattern in INJECTION_PATTERNS:
-            match = pattern.search(folded)
-            if match and match.group(0) not in found:
-                found.append(match.group(0))
-    return found
-
-
-def _texts_of(change: ChangeRequest, items: Sequence[ChangeItem | ItemDraft]) -> list[str]:
-    texts = [change.title, change.old_value, change.new_value, change.reason]
-    for item in items:
-        texts += [item.new_question, item.new_answer]
-    return texts
-
-
-# ---------------------------------------------------------------- validation
-
-
-def validate_change(
-    *,
-    kind: str,
-    department: Department,
-    old_value: str,
-    new_value: str,
-    effective_date: datetime.date,
-    confirm_past: bool,
-    items: Sequence[ItemDraft],
-    today: datetime.date | None = None,
-) -> dict[str, list[str]]:
-    """Errors by field name ("__all__" for the whole form); empty when the change may be saved."""
-    errors: dict[str, list[str]] = {}
-
-    def add(field: str, message: str) -> None:
-        errors.setdefault(field, []).append(message)
-
-    day = today or today_local()
-    if effective_date < day and not confirm_past:
-        add(
-            "effective_date",
-            _("The effective date is in the past. Tick “publish as soon as approved” to confirm this."),
-        )
-    if kind in VALUE_KINDS:
-        if not old_value.strip():
-            add("old_value", _("Enter the current value."))
-        if not new_value.strip():
-            add("new_value", _("Enter the new value."))
-    if kind == ChangeKind.PROCEDURE and not new_value.strip():
-        add("new_value", _("Describe the new procedure or documents."))
-    if old_value.strip() and new_value.strip() and same_value(old_value, new_value):
-        add("new_value", _("The new value is the same as the current one."))
-    if kind == ChangeKind.NEW_SERVICE:
-        new = [item for item in items if item.faq is None]
-        if not new or not new[0].new_question.strip() or not new[0].new_answer.strip():
-            add("__all__", _("A new service needs the question and answer of its FAQ."))
-        return errors
-    existing = [item for item in items if item.faq is not None]
-    if not existing:
-        add("faqs", _("Choose at least one FAQ this change affects."))
-    for item in existing:
-        assert item.faq is not None
-        if item.faq.department_id != department.pk:
-            add("faqs", _("“%(faq)s” belongs to another department.") % {"faq": item.faq.question})
-        if not item.withdraw and (not item.new_question.strip() or not item.new_answer.strip()):
-            add("__all__", _("“%(faq)s”: the new question and answer may not be empty.") % {"faq": item.faq.question})
-    if (
-        kind != ChangeKind.SERVICE_END
-        and existing
-        and all(
-            not item.withdraw
-            and item.faq is not None
-            and item.new_question.strip() == item.faq.question.strip()
-            and item.new_answer.strip() == item.faq.answer.strip()
-            for item in existing
-        )
-    ):
-        add("__all__", _("No FAQ text would change. Edit the new texts before saving."))
-    return errors
 
 
 # ---------------------------------------------------------------- transitions
@@ -305,7 +146,7 @@ def change_create(
     )
     change.full_clean()
     _check_items(change, items, confirm_past=confirm_past)
-    change.flags = injection_flags(_texts_of(change, items))
+    change.flags = injection_flags(texts_of(change, items))
     change.save()
     _write_items(change, items)
     _event(change, actor=user, action="created", before="", after=ChangeStatus.DRAFT)
@@ -334,7 +175,7 @@ def change_update_texts(
         item.new_question, item.new_answer = draft.new_question.strip(), draft.new_answer.strip()
         item.full_clean(exclude=["request"])
         item.save(update_fields=["new_question", "new_answer"])
-    change.flags = injection_flags(_texts_of(change, items))
+    change.flags = injection_flags(texts_of(change, items))
     change.save(update_fields=["flags", "updated_at"])
     _event(change, actor=user, action="edited", before=change.status, after=change.status, comment=comment)
 
@@ -499,33 +340,3 @@ def change_rollback(*, change: ChangeRequest, user: Any, comment: str) -> None:
             faq.source_url = before.source_url
         faq_save(faq=faq, reason=reason)
     _notify(change, "rolled_back")
-
-
-# ---------------------------------------------------------------- periodic review of FAQs
-
-
-def month_end(day: datetime.date) -> datetime.date:
-    following = (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
-    return following - datetime.timedelta(days=1)
-
-
-def faqs_due_for_review(
-    *, on: datetime.date | None = None, departments: Iterable[Department] | None = None
-) -> QuerySet[Faq]:
-    """Published FAQs whose review date falls in this month or has passed."""
-    day = on or today_local()
-    due = Faq.objects.filter(status=FaqStatus.PUBLISHED, review_by__isnull=False, review_by__lte=month_end(day))
-    if departments is not None:
-        due = due.filter(department__in=list(departments))
-    return due.select_related("department").order_by("department__sort_order", "review_by", "pk")
-
-
-def faq_review_confirm(*, user: Any, faqs: Iterable[Faq], on: datetime.date | None = None) -> int:
-    """The department confirms these FAQs are still right; each gets its next review date."""
-    allowed = set(departments_for(user).values_list("pk", flat=True))
-    chosen = list(faqs)
-    if any(faq.department_id not in allowed for faq in chosen):
-        raise PermissionDenied(_("You can confirm only your own department's FAQs."))
-    day = on or today_local()
-    next_review = day + datetime.timedelta(days=settings.FAQ_REVIEW_INTERVAL_DAYS)
-    return faq_confirm_reviewed(faqs=chosen, review_by=next_review, reason=_("Confirmed unchanged"))

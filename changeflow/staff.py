@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
-from changeflow.models import DepartmentMember
-from faq.models import Department
+from faq.models import Department, DepartmentMember
 from faq.services import staff_permission_codenames
 
 FAQ_ADMIN_GROUP = "FAQ管理者"
@@ -32,6 +31,11 @@ def faq_admin_group_ensure() -> Group:
             "review_changerequest",
             "view_changerequest",
             "view_changeevent",
+        ],
+    )
+    membership = Permission.objects.filter(
+        content_type__app_label="faq",
+        codename__in=[
             "add_departmentmember",
             "change_departmentmember",
             "delete_departmentmember",
@@ -70,7 +74,7 @@ def faq_admin_group_ensure() -> Group:
         content_type__app_label="analytics",
         codename__in=["view_monthlyaggregate", "view_gapcluster", "view_gapaction"],
     )
-    group.permissions.set([*permissions, *reviewing, *chat, *analytics])
+    group.permissions.set([*permissions, *reviewing, *membership, *chat, *analytics])
     return group
 
 

@@ -4,6 +4,7 @@ import logging
 
 from changeflow import services
 from changeflow.notifications import send_review_reminder
+from changeflow.periodic_review import faqs_due_for_review
 from faq.models import Department
 
 logger = logging.getLogger(__name__)
@@ -20,7 +21,7 @@ def send_review_reminders() -> dict[str, int]:
     """One e-mail per department with FAQs due for review this month; returns FAQs per department code."""
     sent: dict[str, int] = {}
     for department in Department.objects.all():
-        faqs = list(services.faqs_due_for_review(departments=[department]))
+        faqs = list(faqs_due_for_review(departments=[department]))
         if faqs and send_review_reminder(department, faqs):
             sent[department.code] = len(faqs)
     return sent

@@ -11,9 +11,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from changeflow import services
-from changeflow.approval import change_approve_requested, check_current, golden_set_in_use, stalled
+from changeflow import permissions, services
+from changeflow.approval import (
+    ApprovalBlocked,
+    change_approve_requested,
+    check_current,
+    check_summary,
+    checks_in_use,
+    stalled,
+)
 from changeflow.diff import side_by_side
+from changeflow.drafts import ItemDraft, validate_change
 from changeflow.forms import (
     KINDS,
     PROPOSED_FROM,
@@ -25,9 +33,9 @@ from changeflow.forms import (
     same_text,
 )
 from changeflow.models import ChangeKind, ChangeRequest, ChangeStatus, CheckStatus
+from changeflow.periodic_review import faq_review_confirm, faqs_due_for_review
 from changeflow.values import ValueProposal
-from chatbot.models import RegressionCheck
-from chatbot.quality.regression import RegressionBlocked, passed_message
+from faq.checks import injection_flags
 from faq.models import Faq
 
 
@@ -35,20 +43,20 @@ def _context(request: HttpRequest, title: str, **extra: Any) -> dict[str, Any]:
     return {**admin.site.each_context(request), "title": title, **extra}
 
 
-def _report_check(request: HttpRequest, check: RegressionCheck | None) -> None:
+def _report_check(request: HttpRequest, check: Any) -> None:
     """What the regression check found on the golden set before the change was approved."""
     if check is None:
         return
     if check.override_reason:
         messages.warning(request, _("Answers got worse with this change; approved with the recorded reason."))
         return
-    messages.info(request, passed_message(check))
+    messages.info(request, check_summary(check))
 
 
 @staff_member_required
 def change_list(request: HttpRequest) -> HttpResponse:
-    visible = services.change_list_visible(request.user)
-    reviewer = services.is_reviewer(request.user)
+    visible = permissions.change_list_visible(request.user)
+    reviewer = permissions.is_reviewer(request.user)
     default = ChangeStatus.SUBMITTED if reviewer else ""
     status = request.GET.get("status", default)
     if status and status not in ChangeStatus.values:
@@ -70,14 +78,14 @@ def change_list(request: HttpRequest) -> HttpResponse:
             tabs=tabs,
             status=status,
             reviewer=reviewer,
-            can_submit=services.departments_for(request.user).exists(),
+            can_submit=permissions.departments_for(request.user).exists(),
         ),
     )
 
 
 @staff_member_required
 def change_new(request: HttpRequest) -> HttpResponse:
-    if not services.departments_for(request.user).exists():
+    if not permissions.departments_for(request.user).exists():
         raise PermissionDenied(_("You are not an editor of any department."))
     kinds = [(value, label, KINDS[value].description) for value, label in ChangeKind.choices]
     return render(request, "changeflow/new.html", _context(request, _("New change request"), kinds=kinds))
@@ -88,7 +96,7 @@ def change_new(request: HttpRequest) -> HttpResponse:
 def change_create(request: HttpRequest, kind: str) -> HttpResponse:
     if kind not in KINDS:
         raise Http404
-    if not services.departments_for(request.user).exists():
+    if not permissions.departments_for(request.user).exists():
         raise PermissionDenied(_("You are not an editor of any department."))
     form = ChangeRequestForm(request.POST or None, user=request.user, kind=kind)
     items: list[dict[str, Any]] = []
@@ -99,7 +107,7 @@ def change_create(request: HttpRequest, kind: str) -> HttpResponse:
         data = form.cleaned_data
         if "old_value" in form.fields:
             proposed_from = [(PROPOSED_FROM[0], data["old_value"]), (PROPOSED_FROM[1], data["new_value"])]
-        errors = services.validate_change(
+        errors = validate_change(
             kind=kind,
             department=data["department"],
             old_value=data.get("old_value", ""),
@@ -149,12 +157,12 @@ def change_create(request: HttpRequest, kind: str) -> HttpResponse:
             spec=KINDS[kind],
             items=items,
             proposed_from=proposed_from,
-            flags=services.injection_flags(str(value) for value in request.POST.values()) if request.POST else [],
+            flags=injection_flags(str(value) for value in request.POST.values()) if request.POST else [],
         ),
     )
 
 
-def _preview(drafts: list[services.ItemDraft], proposals: dict[int, ValueProposal]) -> list[dict[str, Any]]:
+def _preview(drafts: list[ItemDraft], proposals: dict[int, ValueProposal]) -> list[dict[str, Any]]:
     rows = []
     for draft in drafts:
         current_q, current_a = (draft.faq.question, draft.faq.answer) if draft.faq else ("", "")
@@ -182,7 +190,7 @@ def _preview(drafts: list[services.ItemDraft], proposals: dict[int, ValueProposa
 @require_http_methods(["GET", "POST"])
 def change_detail(request: HttpRequest, pk: int) -> HttpResponse:
     change = get_object_or_404(ChangeRequest.objects.select_related("department", "created_by", "reviewed_by"), pk=pk)
-    if not services.can_view(request.user, change):
+    if not permissions.can_view(request.user, change):
         raise Http404
     review_form = ReviewForm(request.POST or None)
     if request.method == "POST" and review_form.is_valid():
@@ -208,7 +216,7 @@ def change_detail(request: HttpRequest, pk: int) -> HttpResponse:
                         comment=comment,
                         override_reason=request.POST.get("override_reason", ""),
                     )
-                except RegressionBlocked as blocked:
+                except ApprovalBlocked as blocked:
                     return render(
                         request,
                         "changeflow/regression_blocked.html",
@@ -216,7 +224,7 @@ def change_detail(request: HttpRequest, pk: int) -> HttpResponse:
                             request,
                             _("Not approved: answers get worse"),
                             change=change,
-                            check=blocked.check,
+                            check=blocked.result,
                             comment=comment,
                         ),
                     )
@@ -269,8 +277,8 @@ def change_detail(request: HttpRequest, pk: int) -> HttpResponse:
             }
         )
     user = request.user
-    can_review = change.status == ChangeStatus.SUBMITTED and services.can_review(user, change)
-    golden_set = can_review and golden_set_in_use()
+    can_review = change.status == ChangeStatus.SUBMITTED and permissions.can_review(user, change)
+    golden_set = can_review and checks_in_use()
     check = _check_shown(change) if golden_set else None
     if check is not None and check["check"].comment and not review_form.is_bound:
         review_form = ReviewForm(initial={"comment": check["check"].comment})
@@ -286,14 +294,14 @@ def change_detail(request: HttpRequest, pk: int) -> HttpResponse:
             review_form=review_form,
             can_submit=change.status == ChangeStatus.DRAFT and change.created_by_id == user.pk,
             can_edit_texts=(change.status == ChangeStatus.DRAFT and change.created_by_id == user.pk)
-            or (change.status == ChangeStatus.SUBMITTED and services.can_review(user, change)),
+            or (change.status == ChangeStatus.SUBMITTED and permissions.can_review(user, change)),
             can_review=can_review,
             golden_set=golden_set,
             approval_check=check,
             approval_stale=golden_set and check is None and change.checks.exists(),
             refresh_seconds=check["refresh"] if check else None,
             own_submission=change.status == ChangeStatus.SUBMITTED and change.created_by_id == user.pk,
-            can_rollback=change.status == ChangeStatus.PUBLISHED and services.is_reviewer(user),
+            can_rollback=change.status == ChangeStatus.PUBLISHED and permissions.is_reviewer(user),
         ),
     )
 
@@ -317,7 +325,7 @@ def _check_shown(change: ChangeRequest) -> dict[str, Any] | None:
         "refresh": CHECK_REFRESH_S if waiting else None,
         "passed": check.status == CheckStatus.DONE and (result is None or result.passed),
         "blocked": check.status == CheckStatus.DONE and result is not None and not result.passed,
-        "summary": passed_message(result) if result is not None and result.passed else "",
+        "summary": check_summary(result) if result is not None and result.passed else "",
     }
 
 
@@ -325,15 +333,15 @@ def _check_shown(change: ChangeRequest) -> dict[str, Any] | None:
 @require_http_methods(["GET", "POST"])
 def review_list(request: HttpRequest) -> HttpResponse:
     """FAQs due for review in the user's departments, confirmed unchanged in one step."""
-    departments = services.departments_for(request.user)
-    due = services.faqs_due_for_review(departments=departments)
+    departments = permissions.departments_for(request.user)
+    due = faqs_due_for_review(departments=departments)
     if request.method == "POST":
         chosen = Faq.objects.filter(pk__in=[value for value in request.POST.getlist("faq") if value.isdigit()])
         if not chosen:
             messages.error(request, _("Choose the FAQs you have checked."))
         else:
             try:
-                count = services.faq_review_confirm(user=request.user, faqs=chosen)
+                count = faq_review_confirm(user=request.user, faqs=chosen)
             except PermissionDenied as exc:
                 messages.error(request, str(exc))
             else:

@@ -11,7 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from chatbot.api.ratelimit import client_address, trusted_proxies
-from chatbot.quality.metrics import PROXY_HEADERS, is_loopback
+from chatbot.quality.exposition import PROXY_HEADERS, is_loopback
 from faq.models import IndexGeneration, IndexStatus
 from faq.retrieval import vectorstore
 from faq.retrieval.encoders import configured_encoders

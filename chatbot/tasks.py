@@ -20,7 +20,7 @@ def evaluate_golden(trigger: str = RunTrigger.NIGHTLY) -> str:
 
 def run_monitors() -> str:
     """One reading of every monitor over the turn log and the index (every 5 minutes)."""
-    from chatbot.quality.monitoring import run_monitors as run
+    from chatbot.quality.monitors import run_monitors as run
 
     checks = run()
     return ", ".join(f"{check.monitor}: {'breached' if check.breached else 'ok'}" for check in checks)
@@ -28,7 +28,7 @@ def run_monitors() -> str:
 
 def run_canary() -> str:
     """The canary questions through the whole pipeline (every 15 minutes)."""
-    from chatbot.quality.monitoring import run_canary as run
+    from chatbot.quality.monitors import run_canary as run
 
     check = run()
     if check is None:

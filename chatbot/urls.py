@@ -3,11 +3,11 @@
 from django.urls import path
 
 from chatbot import health, views
-from chatbot.quality import metrics
+from chatbot.quality import exposition
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
-    path("metrics", metrics.metrics_view, name="metrics"),
+    path("metrics", exposition.metrics_view, name="metrics"),
 ]

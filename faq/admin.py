@@ -18,7 +18,7 @@ from faq.exporting import faq_export_bytes
 from faq.forms import DepartmentAdminForm, FaqAdminForm, FaqImportForm
 from faq.history_admin import ReadableHistoryAdmin
 from faq.importing import FaqImportError, ImportOptions, import_faq_data
-from faq.models import Category, Department, Faq, FaqStatus, IndexGeneration
+from faq.models import Category, Department, DepartmentMember, Faq, FaqStatus, IndexGeneration
 from faq.retrieval.index import index_sync_on_commit
 from faq.selectors import faq_valid_on_q
 from faq.services import faq_publish, faq_withdraw
@@ -123,6 +123,15 @@ class FaqAdmin(GuardedHistoryAdmin):
     readonly_fields = ("created_at", "updated_at")
     actions = ("publish_selected", "withdraw_selected", "export_selected_csv")
     history_list_display = ("status", "question")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Faq]:
+        """Department editors (who may view but not change FAQs) see only their own departments' FAQs."""
+        queryset = super().get_queryset(request)
+        user = request.user
+        if user.is_superuser or user.has_perm("faq.change_faq"):
+            return queryset
+        return queryset.filter(department__members__user=user).distinct()
+
     fieldsets = (
         (None, {"fields": ("question", "alternate_questions", "answer")}),
         (_("Responsibility"), {"fields": ("department", "category", "source_url", "external_id")}),
@@ -237,3 +246,13 @@ class IndexGenerationAdmin(ReadOnlyAdmin):
 
     list_display = ("pk", "status", "documents", "revision", "encoders", "build_seconds", "activated_at")
     list_filter = ("status",)
+
+
+@admin.register(DepartmentMember)
+class DepartmentMemberAdmin(admin.ModelAdmin):
+    """Who edits for which department (部署編集者)."""
+
+    list_display = ["user", "department"]
+    list_filter = ["department"]
+    search_fields = ["user__username", "department__name"]
+    # A plain list of users: FAQ管理者 may not search the user accounts (admin autocomplete needs that).

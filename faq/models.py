@@ -3,6 +3,7 @@
 import secrets
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxLengthValidator
@@ -77,6 +78,27 @@ class Department(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class DepartmentMember(models.Model):
+    """A staff member who edits and submits changes for a department (部署編集者)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="department_roles"
+    )
+    department = models.ForeignKey(
+        Department, verbose_name=_("department"), on_delete=models.CASCADE, related_name="members"
+    )
+
+    class Meta:
+        # Moved here from changeflow with its table and data (migrations faq 0005, changeflow 0006).
+        db_table = "changeflow_departmentmember"
+        verbose_name = _("department member")
+        verbose_name_plural = _("department members")
+        constraints = [models.UniqueConstraint(fields=["user", "department"], name="changeflow_member_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} / {self.department}"
 
 
 class Category(models.Model):

@@ -1,9 +1,7 @@
 """Reads of FAQ content used by more than one caller."""
 
-import contextlib
 import datetime
-import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Mapping
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -39,31 +37,11 @@ def faq_valid_on(faq: Faq, on: datetime.date) -> bool:
     return (faq.valid_from is None or faq.valid_from <= on) and (faq.valid_until is None or faq.valid_until >= on)
 
 
-_proposed = threading.local()
-
-
-@contextlib.contextmanager
-def faqs_as_if(faqs: dict[int, Faq]) -> Iterator[None]:
-    """FAQs as a change would leave them, for this thread only (checking a change before it is made): unsaved
-    copies with the proposed texts and status, by number (a new FAQ under a negative number no row has). Questions
-    asked in this thread see these copies instead of the rows; nothing is written."""
-    previous = getattr(_proposed, "faqs", None)
-    _proposed.faqs = faqs
-    try:
-        yield
-    finally:
-        _proposed.faqs = previous
-
-
-def faqs_proposed() -> dict[int, Faq]:
-    """The copies put in place by `faqs_as_if` in this thread (empty outside a check)."""
-    return getattr(_proposed, "faqs", None) or {}
-
-
-def faqs_by_id(faq_ids: Iterable[int]) -> dict[int, Faq]:
-    """FAQs by number, with their department, as this thread sees them (see `faqs_as_if`)."""
+def faqs_by_id(faq_ids: Iterable[int], *, proposed: Mapping[int, Faq] | None = None) -> dict[int, Faq]:
+    """FAQs by number, with their department; `proposed`: unsaved copies that stand in for some of them (the FAQs
+    as a change would leave them, a new one under a negative number no row has)."""
     wanted = set(faq_ids)
-    proposed = faqs_proposed()
+    proposed = proposed or {}
     found = Faq.objects.select_related("department").in_bulk([faq_id for faq_id in wanted if faq_id not in proposed])
     found.update({faq_id: proposed[faq_id] for faq_id in wanted if faq_id in proposed})
     return found

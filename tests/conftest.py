@@ -1,17 +1,23 @@
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.db.models import Model
 from django.test import Client
+from django_q.models import Schedule
 from hypothesis import settings as hypothesis_settings
 from hypothesis.configuration import set_hypothesis_home_dir
 
+from chatbot.models import GateConfig, LlmSwitch, PromptVersion
 from faq.models import Department
 from faq.retrieval import vectorstore
-from faq.retrieval.index import forget_loaded_index
+from faq.retrieval.encoders import E5SmallEncoder
+from faq.retrieval.snapshot import forget_loaded_index
 from tests.factories import DepartmentFactory, StaffUserFactory
 
 WriteFile = Callable[..., Path]
@@ -21,6 +27,33 @@ WriteFile = Callable[..., Path]
 hypothesis_settings.register_profile("project", database=None)
 hypothesis_settings.load_profile("project")
 set_hypothesis_home_dir(settings.DATA_DIR / "hypothesis")
+
+
+# The rows the data migrations make (task schedules, gate version 1, prompt version 1 and the LLM switch), as the
+# test database had them when it was created.
+_MIGRATION_ROWS: dict[type[Model], list[dict[str, Any]]] = {}
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
+    with django_db_blocker.unblock():
+        for model in (Schedule, GateConfig, PromptVersion, LlmSwitch):
+            _MIGRATION_ROWS[model] = list(model.objects.values())
+
+
+@pytest.fixture(autouse=True)
+def migration_rows(request: pytest.FixtureRequest, django_db_blocker: Any) -> None:
+    """A transactional test empties the database when it ends. The suite runs in parallel, file by file, so a
+    test that expects what the migrations made may come after one in the same process: put those rows back."""
+    if request.node.get_closest_marker("django_db") is None and not {"db", "transactional_db"} & set(
+        request.fixturenames
+    ):
+        return
+    request.getfixturevalue("django_db_setup")
+    with django_db_blocker.unblock():
+        for model, rows in _MIGRATION_ROWS.items():
+            if not model.objects.exists():
+                model.objects.bulk_create(model(**row) for row in rows)
 
 
 @pytest.fixture
@@ -72,3 +105,38 @@ def isolated_index(settings, tmp_path: Path) -> Iterator[Path]:
     yield chroma_path
     forget_loaded_index()
     vectorstore.forget_client(chroma_path)
+
+
+class _RememberedE5:
+    """The real multilingual-e5 engine, asked once per text in a test process. Hundreds of tests build a real index
+    of the same small town; encoding its texts again each time was a third of the suite's time. The engine gives
+    a text the same vector alone or in a batch (checked below), so the vectors are exactly those it computes."""
+
+    def __init__(self, engine: Any) -> None:
+        self._engine = engine
+        self._known: dict[tuple[str, str], np.ndarray] = {}
+
+    def _encode(self, role: str, texts: str | list[str]) -> np.ndarray:
+        items = [texts] if isinstance(texts, str) else list(texts)
+        missing = [text for text in dict.fromkeys(items) if (role, text) not in self._known]
+        if missing:
+            vectors = np.atleast_2d(getattr(self._engine, role)(missing if len(missing) > 1 else missing[0]))
+            self._known.update({(role, text): vector for text, vector in zip(missing, vectors, strict=True)})
+        found = np.stack([self._known[(role, text)] for text in items])
+        return found[0] if isinstance(texts, str) else found
+
+    def query(self, texts: str | list[str]) -> np.ndarray:
+        return self._encode("query", texts)
+
+    def passage(self, texts: str | list[str]) -> np.ndarray:
+        return self._encode("passage", texts)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def remembered_e5_vectors() -> Iterator[None]:
+    engine = E5SmallEncoder()._engine()
+    alone, batched = engine.query("住民票の写し"), engine.query(["住民票の写し", "粗大ごみ"])[0]
+    assert np.array_equal(alone, batched), "the engine's vectors depend on the batch: they cannot be reused"
+    E5SmallEncoder._model = _RememberedE5(engine)
+    yield
+    E5SmallEncoder._model = engine

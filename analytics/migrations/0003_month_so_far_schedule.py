@@ -1,5 +1,5 @@
 """The month so far is recomputed every 10 minutes, so that the dashboard shows it as of the last few minutes
-(analytics.services.CURRENT_MONTH_EVERY)."""
+(analytics.aggregation.CURRENT_MONTH_EVERY)."""
 
 from django.db import migrations
 from django.utils import timezone

@@ -30,8 +30,9 @@ def _users() -> tuple[Any, Any]:
 
 def prepare() -> dict[str, Any]:
     from changeflow import services
-    from changeflow.models import ChangeKind, DepartmentMember
-    from faq.models import Faq, FaqStatus
+    from changeflow.drafts import ItemDraft
+    from changeflow.models import ChangeKind
+    from faq.models import DepartmentMember, Faq, FaqStatus
     from faq.selectors import today_local
 
     editor, _reviewer = _users()
@@ -46,7 +47,7 @@ def prepare() -> dict[str, Any]:
         title="bench_load: an answer with one sentence added",
         reason="load benchmark",
         effective_date=today_local() + datetime.timedelta(days=30),
-        items=[services.ItemDraft(faq, faq.question, faq.answer + "詳しくは担当課へお問い合わせください。")],
+        items=[ItemDraft(faq, faq.question, faq.answer + "詳しくは担当課へお問い合わせください。")],
         submit=True,
     )
     return {"change": change.pk, "faq": faq.pk}

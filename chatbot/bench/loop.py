@@ -119,7 +119,8 @@ def cross_fitted_gate(plan_path: Path) -> dict[str, Any]:
     """
     from django.core.management import call_command
 
-    from chatbot.gate.calibration import Observed, calibrate, cases_read, observe
+    from chatbot.gate.calibration import calibrate
+    from chatbot.gate.observations import Observed, cases_read, observe
     from chatbot.services import gate_config_create
 
     plan = json.loads(plan_path.read_text(encoding="utf-8"))

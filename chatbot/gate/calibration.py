@@ -1,120 +1,26 @@
-"""Choosing the gate from labelled cases: fit two models, then pick thresholds from explicit costs.
+"""Choosing the gate from labelled cases: fit two models, then pick thresholds from explicit costs."""
 
-A resident's cost of each outcome, in phone calls:
-- a right answer costs nothing; a wrong answer costs `wrong` (the caution
-  level: a resident misled by a confident answer acts on it, or calls anyway
-  after losing time);
-- a choice that holds the right FAQ costs one click (`CLICK`); a choice that
-  does not costs the click and the call;
-- a handoff costs the call (`PHONE`).
-Cases are weighted so that the out-of-scope questions make up `oos_share`
-of the mix (the share a town expects, not the share its case file happens
-to have), and the thresholds minimise the expected cost per question on
-out-of-fold probabilities.
-"""
-
-import copy
-import functools
-import json
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from chatbot.gate.decide import choices_for
-from chatbot.gate.features import FEATURES, gate_features
-from faq.models import Faq
-from faq.retrieval.index import search
+from chatbot.gate.features import FEATURES
+from chatbot.gate.observations import DEFAULT_OOS_SHARE, Observed, measures
+from chatbot.gate.shipped import CAUTION_LEVELS, DEFAULT_CAUTION, with_caution
 
+# A resident's cost of each outcome, in phone calls:
+# - a right answer costs nothing; a wrong answer costs `wrong` (the caution level: a resident misled by a confident
+#   answer acts on it, or calls anyway after losing time);
+# - a choice that holds the right FAQ costs one click (`CLICK`); a choice that does not costs the click and the call;
+# - a handoff costs the call (`PHONE`).
+# Cases are weighted so that the out-of-scope questions make up `oos_share` of the mix (the share a town expects,
+# not the share its case file happens to have), and the thresholds minimise the expected cost per question on
+# out-of-fold probabilities.
 ANSWER_GRID = 200
 CLARIFY_GRID = 60
 PHONE = 1.0
 CLICK = 0.25
-# The caution levels staff choose in admin: what a wrong answer costs, in phone calls.
-CAUTION_LEVELS = {"careful": 20.0, "standard": 10.0, "bold": 3.0}
-DEFAULT_CAUTION = "standard"
-DEFAULT_OOS_SHARE = 0.25
-SHIPPED = Path(__file__).resolve().parent / "fitted.json"
-
-
-@dataclass
-class Case:
-    case_id: str
-    query: str
-    relevant: set[str]
-    answerable: bool
-    lang: str = ""
-    tags: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Observed:
-    case: Case
-    features: dict[str, float]
-    top_right: bool
-    choice_right: bool
-    has_choices: bool
-
-
-def cases_split(cases: list[Case], split: str) -> list[Case]:
-    """ "odd": the 1st, 3rd, 5th ... case of a file; "even": the others; "all": every case.
-
-    Calibrate on one half and measure on the other, so that the measure is
-    not taken on the cases the thresholds were chosen on.
-    """
-    if split == "odd":
-        return cases[0::2]
-    if split == "even":
-        return cases[1::2]
-    return cases
-
-
-def cases_read(path: Path) -> list[Case]:
-    """Cases in the format of CONTRACTS section 3; a bad line raises ValueError naming it."""
-    cases = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-            if not isinstance(item.get("tags") or [], list):
-                raise ValueError("'tags' must be a list of texts")
-            cases.append(
-                Case(
-                    case_id=str(item.get("id", number)),
-                    query=str(item["query"]),
-                    relevant={str(value) for value in item.get("relevant_ids", [])},
-                    answerable=bool(item.get("answerable", True)),
-                    lang=str(item.get("lang") or ""),
-                    tags=[str(tag) for tag in item.get("tags") or []],
-                )
-            )
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise ValueError(f"line {number}: expected a case object with 'query' ({exc})") from exc
-    return cases
-
-
-def observe(cases: list[Case], progress: Any = None) -> list[Observed]:
-    """Retrieve every case once (no turn is logged) and note what a right decision would be."""
-    observed = []
-    external = dict(Faq.objects.exclude(external_id=None).values_list("pk", "external_id"))
-    for case in cases:
-        result = search(case.query)
-        ids = [external.get(c.faq_id, str(c.faq_id)) for c in result.candidates]
-        choices = choices_for(result.candidates)
-        observed.append(
-            Observed(
-                case=case,
-                features=gate_features(case.query, result),
-                top_right=case.answerable and bool(ids) and ids[0] in case.relevant,
-                choice_right=case.answerable and any(ids[i] in case.relevant for i in choices),
-                has_choices=bool(choices),
-            )
-        )
-        if progress:
-            progress(1)
-    return observed
 
 
 def _model(
@@ -161,7 +67,7 @@ def outcomes(p_answer: np.ndarray, p_choice: np.ndarray, has_choices: np.ndarray
 
 
 def case_costs(observed: list[Observed], answered: np.ndarray, clarified: np.ndarray, wrong: float) -> np.ndarray:
-    """Each case's cost to the resident, in phone calls (see the module's docstring)."""
+    """Each case's cost to the resident, in phone calls (see the costs above)."""
     top_right = np.asarray([o.top_right for o in observed])
     choice_right = np.asarray([o.choice_right for o in observed])
     return np.where(
@@ -169,37 +75,6 @@ def case_costs(observed: list[Observed], answered: np.ndarray, clarified: np.nda
         np.where(top_right, 0.0, wrong),
         np.where(clarified, np.where(choice_right, CLICK, CLICK + PHONE), PHONE),
     )
-
-
-def measures(
-    observed: list[Observed], answered: np.ndarray, clarified: np.ndarray, weights: np.ndarray | None = None
-) -> dict[str, float]:
-    """The gate part of the CONTRACTS section 3 measures, for one set of decisions (weighted by case)."""
-    w = np.ones(len(observed)) if weights is None else weights
-    top_right = np.asarray([o.top_right for o in observed], dtype=bool)
-    choice_right = np.asarray([o.choice_right for o in observed], dtype=bool)
-    answerable = np.asarray([o.case.answerable for o in observed], dtype=bool)
-    oos = ~answerable
-    handed = ~answered & ~clarified
-    total = float(w.sum()) or 1.0
-    n_answered = float(w[answered].sum())
-    n_answerable = float(w[answerable].sum()) or 1.0
-    n_oos = float(w[oos].sum())
-
-    def share(mask: np.ndarray, of: float) -> float:
-        return round(float(w[mask].sum()) / of, 4) if of else 0.0
-
-    return {
-        "answered": share(answered, total),
-        "wrong_answer_rate": share(answered & ~top_right, n_answered) if n_answered else 0.0,
-        "clarify_share": share(clarified, total),
-        "handoff": share(handed, total),
-        "resolved": share((answered & top_right) | (clarified & choice_right), n_answerable),
-        "answered_of_answerable": share(answered & answerable, n_answerable),
-        "handoff_answerable": share(handed & answerable, n_answerable),
-        "oos_answered": share(answered & oos, n_oos) if n_oos else 0.0,
-        "oos_handoff": share(handed & oos, n_oos) if n_oos else 1.0,
-    }
 
 
 def _cross_fitted(
@@ -405,111 +280,3 @@ def recalibrate(
     stored = parameters | {"oos_share": oos_share, "recalibration": recalibration, "levels": levels}
     chosen = with_caution(stored, caution)
     return chosen, risk_coverage(town, chosen["thresholds"], CAUTION_LEVELS[caution])
-
-
-def with_caution(parameters: dict[str, Any], caution: str) -> dict[str, Any]:
-    """The same models with the thresholds of another caution level."""
-    if caution not in parameters.get("levels", {}):
-        raise ValueError(f"unknown caution level {caution!r}; one of {', '.join(CAUTION_LEVELS)}")
-    level = parameters["levels"][caution]
-    thresholds = {key: level[key] for key in ("answer", "clarify", "department")}
-    return parameters | {"caution": caution, "thresholds": thresholds}
-
-
-@functools.cache
-def _shipped_parameters() -> dict[str, Any]:
-    parameters: dict[str, Any] = json.loads(SHIPPED.read_text(encoding="utf-8"))["parameters"]
-    return parameters
-
-
-def shipped(caution: str = DEFAULT_CAUTION) -> dict[str, Any]:
-    """The gate that ships with the product (`fit_gate`), at a caution level."""
-    return with_caution(copy.deepcopy(_shipped_parameters()), caution)
-
-
-def fits_todays_features(kind: str, parameters: dict[str, Any]) -> bool:
-    """False for a fitted gate that reads features this version no longer computes (made before an upgrade):
-    its models would see zeros and hand every question off."""
-    return kind != "logistic" or set(parameters.get("features", [])) <= set(FEATURES)
-
-
-def in_force(kind: str, parameters: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    """What the gate decides with: the stored version, or, for a version that no longer fits today's features,
-    the shipped gate at that version's caution (until `make run`'s set-up or staff install a current one)."""
-    if fits_todays_features(kind, parameters):
-        return kind, parameters
-    caution = parameters.get("caution")
-    return "logistic", shipped(caution if caution in CAUTION_LEVELS else DEFAULT_CAUTION)
-
-
-def observed_dump(observed: list[Observed]) -> list[dict[str, Any]]:
-    """Observations as numbers and labels only (no question text), to pool with other sets."""
-    return [
-        {
-            "features": {name: round(o.features.get(name, 0.0), 6) for name in FEATURES},
-            "top_right": o.top_right,
-            "choice_right": o.choice_right,
-            "has_choices": o.has_choices,
-            "answerable": o.case.answerable,
-            "lang": o.case.lang,
-        }
-        for o in observed
-    ]
-
-
-def observed_load(rows: list[dict[str, Any]], source: str) -> list[Observed]:
-    return [
-        Observed(
-            case=Case(
-                case_id=f"{source}:{number}",
-                query="",
-                relevant=set(),
-                answerable=row["answerable"],
-                lang=row.get("lang", ""),
-            ),
-            features=row["features"],
-            top_right=row["top_right"],
-            choice_right=row["choice_right"],
-            has_choices=row["has_choices"],
-        )
-        for number, row in enumerate(rows)
-    ]
-
-
-def oos_share_from(cases: list[Case], default: float = DEFAULT_OOS_SHARE, minimum: int = 50) -> float:
-    """The out-of-scope share of a town's labelled turns, once there are enough of them (else `default`)."""
-    if len(cases) < minimum:
-        return default
-    share = sum(not case.answerable for case in cases) / len(cases)
-    return round(min(max(share, 0.05), 0.9), 3)
-
-
-def caution_figures(cases: list[Case], parameters: dict[str, Any]) -> dict[str, dict[str, float]]:
-    """What each caution level gives on these cases (the golden set): answered, choices, handoffs, wrong answers.
-
-    Every case is retrieved once and decided at each level exactly as the gate decides (validity dates, exact
-    match, the model's thresholds); no turn is logged.
-    """
-    from chatbot.gate.decide import GateOutcome, gate_decide
-
-    external = dict(Faq.objects.exclude(external_id=None).values_list("pk", "external_id"))
-    results = [(case, search(case.query)) for case in cases]
-    figures = {}
-    for level in parameters.get("levels", {}):
-        levelled = with_caution(parameters, level)
-        answered, clarified, tops, choices = [], [], [], []
-        for case, result in results:
-            ids = [external.get(c.faq_id, str(c.faq_id)) for c in result.candidates]
-            decision = gate_decide(case.query, result, "logistic", levelled)
-            answered.append(decision.outcome == GateOutcome.ANSWER)
-            clarified.append(decision.outcome == GateOutcome.CLARIFY)
-            tops.append(case.answerable and bool(ids) and ids[0] in case.relevant)
-            choices.append(case.answerable and any(ids[i] in case.relevant for i in decision.choices))
-        observed = [
-            Observed(case=case, features={}, top_right=top, choice_right=choice, has_choices=True)
-            for (case, _result), top, choice in zip(results, tops, choices, strict=True)
-        ]
-        figures[level] = measures(observed, np.asarray(answered, dtype=bool), np.asarray(clarified, dtype=bool)) | {
-            "n": len(cases)
-        }
-    return figures

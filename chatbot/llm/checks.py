@@ -22,7 +22,7 @@ from django.conf import settings
 
 from chatbot.llm.prompts import NO_ANSWER
 from chatbot.llm.snippets import Snippet
-from chatbot.privacy.redaction import redact
+from chatbot.privacy import redact
 
 CITATION = re.compile(r"\s*[\[［]\s*(S\d+)\s*[\]］]")
 DIGITS = re.compile(r"\d+")

@@ -5,11 +5,8 @@ turn the snippets that passed the gate into a short reply, checks it, and
 falls back to the FAQ's own answer on any failure, recording why.
 """
 
-import contextlib
 import json
 import logging
-import threading
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -19,26 +16,14 @@ from django.utils.module_loading import import_string
 from chatbot.llm import checks, client, prompts
 from chatbot.llm.snippets import Snippet, select
 from chatbot.models import Composer, FailureClass, LlmSwitch, PromptVersion
+from faq.checks import injection_flags
 from faq.models import Faq
 
 logger = logging.getLogger(__name__)
-_override = threading.local()
-
-
-@contextlib.contextmanager
-def prompt_override(version: PromptVersion) -> Iterator[None]:
-    """Use this prompt version instead of the active one in this thread (evaluating a version before activating it)."""
-    previous = getattr(_override, "version", None)
-    _override.version = version
-    try:
-        yield
-    finally:
-        _override.version = previous
 
 
 def prompt_in_use() -> PromptVersion | None:
-    override: PromptVersion | None = getattr(_override, "version", None)
-    return override or PromptVersion.objects.filter(is_active=True).first()
+    return PromptVersion.objects.filter(is_active=True).first()
 
 
 def llm_enabled() -> bool:
@@ -55,13 +40,16 @@ class Composed:
 
 
 class AnswerComposer(Protocol):
-    def compose(self, *, question: str, lang: str, faqs: list[Faq]) -> Composed: ...
+    def compose(self, *, question: str, lang: str, faqs: list[Faq], prompt: PromptVersion | None = None) -> Composed:
+        """`prompt`: the prompt version to use instead of the active one (evaluating a version before activating
+        it); composers without an LLM ignore it."""
+        ...
 
 
 class ExtractiveComposer:
     """The FAQ's own answer, word for word."""
 
-    def compose(self, *, question: str, lang: str, faqs: list[Faq]) -> Composed:
+    def compose(self, *, question: str, lang: str, faqs: list[Faq], prompt: PromptVersion | None = None) -> Composed:
         return Composed(answer=faqs[0].answer, composer=Composer.EXTRACTIVE)
 
 
@@ -102,19 +90,17 @@ def request_messages(*, instructions: str, question: str, lang: str, snippets: l
 class LlmComposer:
     """A short reply from the LLM, grounded in the snippets; the FAQ's own text whenever anything fails."""
 
-    def compose(self, *, question: str, lang: str, faqs: list[Faq]) -> Composed:
+    def compose(self, *, question: str, lang: str, faqs: list[Faq], prompt: PromptVersion | None = None) -> Composed:
         fallback = Composed(answer=faqs[0].answer, composer=Composer.EXTRACTIVE)
         if not llm_enabled():
             return fallback
-        prompt = prompt_in_use()
+        prompt = prompt or prompt_in_use()
         if prompt is None:
             return fallback
         fallback.prompt_version = prompt
         instructions = prompts.render(prompt.text, max_chars=settings.LLM_MAX_ANSWER_CHARS)
         snippets = select(question, faqs[: settings.LLM_MAX_SNIPPETS])
         meta: dict[str, Any] = {"model": settings.LLM_MODEL, "snippets": [s.id for s in snippets]}
-        from changeflow.services import injection_flags
-
         flags = injection_flags(snippet.text for snippet in snippets)
         if flags:
             # The FAQ text itself reads like instructions to an AI: it is not sent (staff see it in the turn log).

@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 
-from chatbot.api.views import bad_request
+from chatbot.api.errors import bad_request
 
 
 class JapaneseFirstLocaleMiddleware(LocaleMiddleware):

@@ -200,7 +200,7 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "chatbot.api.views.schema_postprocess",
+        "chatbot.api.serializers.schema_postprocess",
     ],
 }
 
@@ -347,6 +347,8 @@ LOGGING = {
 # is blocked when the wrong-answer rate rises, or the resolved share falls, by more than these amounts.
 REGRESSION_MAX_WRONG_RATE_RISE = env.float("REGRESSION_MAX_WRONG_RATE_RISE", default=0.02)
 REGRESSION_MAX_RESOLVED_DROP = env.float("REGRESSION_MAX_RESOLVED_DROP", default=0.02)
+# What approving a change request checks first, by dotted path (changeflow calls them; it imports no chat code).
+CHANGEFLOW_APPROVAL_CHECKS = ["chatbot.quality.approval.GoldenSetCheck"]
 
 # Monitors (every 5 minutes) and the canary (golden questions through the whole pipeline, every 15 minutes).
 # A monitor opens an incident when its last MONITOR_SUSTAINED_CHECKS readings are all breaches, so that one

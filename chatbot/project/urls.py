@@ -9,7 +9,7 @@ admin.site.site_title = _("Town FAQ administration")
 admin.site.index_title = _("Administration")
 
 # JSON under /api/ (a Host header not in ALLOWED_HOSTS included), Django's HTML page elsewhere.
-handler400 = "chatbot.api.views.bad_request"
+handler400 = "chatbot.api.errors.bad_request"
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -1,15 +1,34 @@
 """The trend chart of evaluation runs, drawn on the server with matplotlib as SVG (no scripts)."""
 
 import io
+import threading
+from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
 
+import matplotlib_fontja
+from matplotlib import font_manager
 from matplotlib.figure import Figure
 
-from analytics.charts import font_name
 from chatbot.models import EvaluationRun
+
+# Japanese labels use the IPAexGothic font shipped inside the matplotlib-fontja package (the same on every
+# machine); the monthly report's charts (analytics) use it too.
+FONT_PATH = Path(matplotlib_fontja.__file__).parent / "fonts" / "ipaexg.ttf"
+_font_lock = threading.Lock()
+_font_name: str | None = None
+
+
+def font_name() -> str:
+    global _font_name
+    with _font_lock:
+        if _font_name is None:
+            font_manager.fontManager.addfont(str(FONT_PATH))
+            _font_name = font_manager.FontProperties(fname=str(FONT_PATH)).get_name()
+        return _font_name
+
 
 SERIES = (
     ("resolved", "解決 Resolved", "#2e7d32"),

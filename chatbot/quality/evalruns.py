@@ -1,11 +1,9 @@
 """Stored evaluation runs: the measures of a set of cases, with the configuration they were taken under, kept as
 a history (command line, nightly schedule, or on demand from admin)."""
 
-import contextlib
 import hashlib
 import logging
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -13,12 +11,12 @@ from django.conf import settings
 from django.db.models import Max
 from django.utils import timezone
 
-from chatbot.gate.calibration import Case
+from chatbot.gate.observations import Case
 from chatbot.models import EvaluationRun, RunStatus, RunTrigger
+from chatbot.pipeline import LIVE, PipelineConfig
 from chatbot.quality.evaluation import evaluate_cases
 from chatbot.quality.golden import golden_cases
 from faq.models import Faq, FaqStatus, IndexGeneration, IndexStatus
-from faq.selectors import faqs_proposed
 
 logger = logging.getLogger(__name__)
 
@@ -30,19 +28,18 @@ def _file_digest(path: str) -> str:
         return "missing"
 
 
-def run_configuration() -> dict[str, Any]:
+def run_configuration(config: PipelineConfig = LIVE) -> dict[str, Any]:
     """What the answers depended on: encoders, fusion and re-ranker weights, gate version, prompt version and
     LLM, and the FAQ snapshot (published FAQs, last change, the active index generation)."""
-    from chatbot.llm.composer import llm_enabled, prompt_in_use
-    from chatbot.services import gate_active
+    from chatbot.llm.composer import llm_enabled
 
-    gate = gate_active()
-    prompt = prompt_in_use() if llm_enabled() else None
+    gate = config.gate_version()
+    prompt = config.prompt_version() if llm_enabled() else None
     published = Faq.objects.filter(status=FaqStatus.PUBLISHED)
     generation = IndexGeneration.objects.filter(status=IndexStatus.ACTIVE).order_by("-pk").first()
     last_change = published.aggregate(last=Max("updated_at"))["last"]
-    # A change put in place for this thread only (a change request checked before approval).
-    proposed = faqs_proposed()
+    # FAQs as a change request would leave them (checked before approval).
+    proposed = config.faqs
     published_count = published.exclude(pk__in=list(proposed)).count() + sum(
         1 for faq in proposed.values() if faq.status == FaqStatus.PUBLISHED
     )
@@ -73,18 +70,17 @@ def evaluation_run(
     log: bool = False,
     judge: bool = True,
     progress: Callable[[int], None] | None = None,
-    inside: AbstractContextManager[Any] | None = None,
+    config: PipelineConfig = LIVE,
 ) -> EvaluationRun:
     """Evaluate `cases` and store the run. A failure is stored as a failed run (and raised again).
 
-    `inside`: a context the cases are asked in (a change put in place for this thread, or written in a
-    transaction that is rolled back afterwards); the run's row is written outside it."""
+    `config`: what the cases are answered with (a gate or prompt version, or FAQs as a change would leave them,
+    before it is made); the live configuration by default."""
     run = EvaluationRun.objects.create(trigger=trigger, cases_label=label[:300], tags=list(tags or []))
     details: list[dict[str, Any]] = []
     try:
-        with inside or contextlib.nullcontext():
-            run.configuration = run_configuration()
-            metrics = evaluate_cases(cases, log=log, progress=progress, judge=judge, details=details)
+        run.configuration = run_configuration(config)
+        metrics = evaluate_cases(cases, log=log, progress=progress, judge=judge, details=details, config=config)
     except Exception as exc:
         EvaluationRun.objects.filter(pk=run.pk).update(
             status=RunStatus.FAILED, finished_at=timezone.now(), error=f"{type(exc).__name__}: {exc}"[:2000]

@@ -8,12 +8,12 @@ from typing import Any
 
 import numpy as np
 
-from chatbot.gate.calibration import Case
+from chatbot.gate.observations import Case
 from chatbot.models import Channel, Composer
-from chatbot.privacy.redaction import redact
-from chatbot.services import turn_ask
+from chatbot.pipeline import LIVE, PipelineConfig, turn_ask
+from chatbot.privacy import redact
 from faq.models import Faq
-from faq.selectors import faqs_by_id, faqs_proposed
+from faq.selectors import faqs_by_id
 
 # Numbers as written in answers: 1,000 / 8:30 / 0000-11-1301 / 2026.4.1 (after NFKC, so full-width digits count).
 KEY_FACT = re.compile(r"\d+(?:[,:.\-/]\d+)*")
@@ -44,6 +44,7 @@ def evaluate_cases(
     progress: Callable[[int], None] | None = None,
     judge: bool = True,
     details: list[dict[str, Any]] | None = None,
+    config: PipelineConfig = LIVE,
 ) -> dict[str, Any]:
     """CONTRACTS section 3; with an LLM configured, also how its replies fared (and a judge's grades).
 
@@ -52,7 +53,7 @@ def evaluate_cases(
     `details`, one dict per case is appended to it (outcome, rank of the first right FAQ, whether it was right)."""
     from chatbot.llm.composer import llm_enabled
 
-    llm = LlmTally(judge=judge) if llm_enabled() else None
+    llm = LlmTally(judge=judge, config=config) if llm_enabled() else None
     grades: list[dict[str, float]] = []
     n = len(cases)
     answerable = [case for case in cases if case.answerable]
@@ -74,7 +75,7 @@ def evaluate_cases(
     latencies = []
     for case in cases:
         started = time.perf_counter()
-        response = turn_ask(question=case.query, channel=Channel.EVAL, lang=case.lang or None, log=log)
+        response = turn_ask(question=case.query, channel=Channel.EVAL, lang=case.lang or None, log=log, config=config)
         latencies.append((time.perf_counter() - started) * 1000)
         ranked = [str(c.get("external_id") or c["faq_id"]) for c in response["candidates"]]
         outcome = response["outcome"]
@@ -97,7 +98,7 @@ def evaluate_cases(
             right = case.answerable and str(source.get("external_id") or source.get("faq_id")) in case.relevant
             counts["answer_right"] += right
             if case.answerable:
-                grade = _grade(case, response, source if right else None)
+                grade = _grade(case, response, source if right else None, config)
                 if grade is not None:
                     grades.append(grade)
         elif outcome == "clarify":
@@ -160,13 +161,15 @@ def evaluate_cases(
     } | extra
 
 
-def _grade(case: Case, response: dict[str, Any], right_source: dict[str, Any] | None) -> dict[str, float] | None:
+def _grade(
+    case: Case, response: dict[str, Any], right_source: dict[str, Any] | None, config: PipelineConfig
+) -> dict[str, float] | None:
     """Grades of one answer against the expected FAQ answer (None when no right FAQ exists any more)."""
     from faq.retrieval.encoders import UseMultilingualEncoder
 
     expected = None
     if right_source and right_source.get("faq_id") is not None:
-        expected = faqs_by_id([int(right_source["faq_id"])]).get(int(right_source["faq_id"]))
+        expected = faqs_by_id([int(right_source["faq_id"])], proposed=config.faqs).get(int(right_source["faq_id"]))
     if expected is None:
         keys = sorted(case.relevant)
         expected = (
@@ -177,7 +180,7 @@ def _grade(case: Case, response: dict[str, Any], right_source: dict[str, Any] | 
         )
     if expected is None:
         return None
-    expected = faqs_proposed().get(expected.pk, expected)
+    expected = config.faqs.get(expected.pk, expected)
     answer = response.get("answer") or ""
     if answer.strip() == expected.answer.strip():
         similarity = 1.0
@@ -190,8 +193,9 @@ def _grade(case: Case, response: dict[str, Any], right_source: dict[str, Any] | 
 class LlmTally:
     """How the LLM's replies fared over the answered cases: replies, fall-backs by class, the judge's grades."""
 
-    def __init__(self, *, judge: bool) -> None:
+    def __init__(self, *, judge: bool, config: PipelineConfig = LIVE) -> None:
         self.judge = judge
+        self.config = config
         self.answers = 0
         self.replies = 0
         self.fallbacks: dict[str, int] = {}
@@ -210,7 +214,8 @@ class LlmTally:
         self.replies += 1
         if not self.judge or not response.get("sources"):
             return
-        faq = faqs_by_id([response["sources"][0]["faq_id"]]).get(response["sources"][0]["faq_id"])
+        faq_id = response["sources"][0]["faq_id"]
+        faq = faqs_by_id([faq_id], proposed=self.config.faqs).get(faq_id)
         if faq is None:
             return
         question = redact(case.query).text

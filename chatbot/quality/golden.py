@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db import transaction
 
-from chatbot.gate.calibration import Case, cases_read
+from chatbot.gate.observations import Case, cases_read
 from chatbot.models import CaseSource, GoldenCase, Outcome, Turn
 from faq.models import Faq
 

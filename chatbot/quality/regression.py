@@ -4,14 +4,14 @@ the configured tolerance. An administrator may override a failed check with a re
 check runs in the task cluster (see `changeflow.approval`)."""
 
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 
-from chatbot.gate.calibration import Case
+from chatbot.gate.observations import Case
 from chatbot.models import EvaluationRun, GateConfig, PromptVersion, RegressionCheck, RunTrigger
+from chatbot.pipeline import PipelineConfig
 from chatbot.quality.evalruns import evaluation_run
 from chatbot.quality.golden import golden_cases
 
@@ -75,13 +75,13 @@ def regression_check(
     *,
     action: str,
     target: str,
-    candidate: AbstractContextManager[Any],
+    candidate: PipelineConfig,
     user: Any = None,
     cases: list[Case] | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> RegressionCheck | None:
-    """Evaluate the golden set (or `cases`) as it is live now and inside `candidate` (a context that puts the
-    change in place for this thread only), and store the comparison. None when there are no cases. `progress` is
+    """Evaluate the golden set (or `cases`) as it is live now and with `candidate` (the configuration the change
+    would make live), and store the comparison. None when there are no cases. `progress` is
     called with 1 for each case asked (twice the number of cases in all)."""
     cases = golden_cases() if cases is None else cases
     if not cases:
@@ -94,7 +94,7 @@ def regression_check(
         trigger=RunTrigger.REGRESSION,
         label=f"after: {target}",
         judge=False,
-        inside=candidate,
+        config=candidate,
         progress=progress,
     )
     verdict = compare(before, after)
@@ -128,7 +128,7 @@ def _activate_checked(
     action: str,
     target: str,
     live: bool,
-    candidate: AbstractContextManager[Any],
+    candidate: PipelineConfig,
     activate: Callable[[], None],
     user: Any,
     override_reason: str,
@@ -143,13 +143,13 @@ def _activate_checked(
 
 def gate_activate_checked(config: GateConfig, *, user: Any = None, override_reason: str = "") -> RegressionCheck | None:
     """Activate a gate version if the golden set does not get worse with it (or with a recorded override)."""
-    from chatbot.services import gate_config_activate, gate_override
+    from chatbot.services import gate_config_activate
 
     return _activate_checked(
         action=RegressionCheck.Action.GATE,
         target=f"gate version {config.pk}",
         live=config.is_active,
-        candidate=gate_override(config),
+        candidate=PipelineConfig(gate=config),
         activate=lambda: gate_config_activate(config=config),
         user=user,
         override_reason=override_reason,
@@ -161,14 +161,13 @@ def prompt_activate_checked(
 ) -> RegressionCheck | None:
     """Activate a prompt version if the golden set does not get worse with it (or with a recorded override).
     Without an LLM the prompt changes no answer, and the check passes."""
-    from chatbot.llm.composer import prompt_override
     from chatbot.services import prompt_version_activate
 
     return _activate_checked(
         action=RegressionCheck.Action.PROMPT,
         target=f"prompt version {version.pk}",
         live=version.is_active,
-        candidate=prompt_override(version),
+        candidate=PipelineConfig(prompt=version),
         activate=lambda: prompt_version_activate(version=version),
         user=user,
         override_reason=override_reason,

@@ -1,47 +1,31 @@
-"""The live search index: built from published FAQs, kept in sync, loaded per process.
+"""The live search index: built from published FAQs, kept in sync, searched.
 
 Source of truth is the database (IndexedDocument rows hold each indexed
 FAQ's texts and tokens) plus chromadb (its vectors). Every process keeps an
-in-memory Snapshot and reloads it when the active generation or its
-revision changes, so a change made by one process (an admin edit, an
-import) is seen by all others at their next question.
+in-memory Snapshot (`faq.retrieval.snapshot`) and reloads it when the active
+generation or its revision changes, so a change made by one process (an
+admin edit, an import) is seen by all others at their next question.
 """
 
-import contextlib
 import datetime
 import logging
-import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
 
-import numpy as np
-from django.conf import settings
 from django.db import transaction
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, Max
+from django.db.models import BooleanField, ExpressionWrapper, F, Max
 from django.utils import timezone
 
 from faq import selectors
 from faq.models import Faq, FaqStatus, IndexedDocument, IndexGeneration, IndexStatus
 from faq.retrieval import vectorstore
-from faq.retrieval.encoders import Encoder, configured_encoders
-from faq.retrieval.engine import (
-    DenseView,
-    Document,
-    DocumentTokens,
-    Snapshot,
-    build_snapshot,
-    encode_views,
-    work_units,
-)
-from faq.retrieval.ranker import Candidate, Ranker, rank
+from faq.retrieval.encoders import Encoder
+from faq.retrieval.engine import Snapshot, build_snapshot, work_units
+from faq.retrieval.ranker import Candidate, rank
+from faq.retrieval.snapshot import current_snapshot, document_of, loaded_encoders, loaded_ranker, vector_collection
 
 logger = logging.getLogger(__name__)
-_lock = threading.Lock()
-_cache: dict[str, object] = {}
-_override = threading.local()
 
 
 @dataclass
@@ -61,35 +45,8 @@ class SearchResult:
     unknown_share: float = 0.0
 
 
-def document_of(faq: Faq) -> Document:
-    return Document(faq.pk, faq.question, faq.answer, tuple(faq.alternate_questions))
-
-
-def _encoders() -> list[Encoder]:
-    with _lock:
-        encoders = _cache.get("encoders")
-        if encoders is None:
-            encoders = configured_encoders()
-            _cache["encoders"] = encoders
-    return encoders  # type: ignore[return-value]
-
-
-def _ranker() -> Ranker:
-    with _lock:
-        ranker = _cache.get("ranker")
-        if ranker is None:
-            ranker = Ranker.load(Path(settings.RETRIEVAL_RANKER))
-            _cache["ranker"] = ranker
-    return ranker  # type: ignore[return-value]
-
-
 def _encoder_signature(encoders: Iterable[Encoder]) -> str:
     return "+".join(encoder.name for encoder in encoders)
-
-
-def _collection(generation: IndexGeneration, encoder: Encoder) -> vectorstore.VectorCollection:
-    name = vectorstore.collection_name(generation.collection_prefix, encoder.name)
-    return vectorstore.VectorCollection(vectorstore.client(), name)
 
 
 def _save_entries(generation: IndexGeneration, faqs: list[Faq], snapshot: Snapshot) -> None:
@@ -115,9 +72,9 @@ def _save_entries(generation: IndexGeneration, faqs: list[Faq], snapshot: Snapsh
         batch_size=500,
     )
     faq_ids = [faq.pk for faq in faqs]
-    for encoder in _encoders():
+    for encoder in loaded_encoders():
         views = {name: view for name, view in snapshot.dense.items() if name.startswith(encoder.name + ":")}
-        vectorstore.store_views(_collection(generation, encoder), faq_ids, views)
+        vectorstore.store_views(vector_collection(generation, encoder), faq_ids, views)
 
 
 def index_rebuild(
@@ -126,11 +83,11 @@ def index_rebuild(
     """Build a complete new generation aside, then switch to it atomically."""
     started = time.perf_counter()
     since = timezone.now()
-    encoders = _encoders()
+    encoders = loaded_encoders()
     generation = IndexGeneration.objects.create(encoders=_encoder_signature(encoders))
     try:
         for encoder in encoders:
-            _collection(generation, encoder).create()
+            vector_collection(generation, encoder).create()
         faqs = list(Faq.objects.filter(status=FaqStatus.PUBLISHED).order_by("pk"))
         documents = [document_of(faq) for faq in faqs]
         if on_total:
@@ -159,18 +116,18 @@ def index_rebuild(
 
 
 def _drop_generation(generation: IndexGeneration) -> None:
-    for encoder in _encoders():
-        _collection(generation, encoder).drop()
+    for encoder in loaded_encoders():
+        vector_collection(generation, encoder).drop()
     generation.delete()
 
 
 def _sync_generation(generation: IndexGeneration, faq_ids: list[int]) -> None:
     IndexedDocument.objects.filter(generation=generation, faq_id__in=faq_ids).delete()
-    for encoder in _encoders():
-        _collection(generation, encoder).delete_faqs(faq_ids)
+    for encoder in loaded_encoders():
+        vector_collection(generation, encoder).delete_faqs(faq_ids)
     faqs = list(Faq.objects.filter(pk__in=faq_ids, status=FaqStatus.PUBLISHED).order_by("pk"))
     if faqs:
-        snapshot = build_snapshot([document_of(faq) for faq in faqs], _encoders())
+        snapshot = build_snapshot([document_of(faq) for faq in faqs], loaded_encoders())
         _save_entries(generation, faqs, snapshot)
 
 
@@ -213,143 +170,6 @@ def index_sync_on_commit(faq_ids: Iterable[int]) -> None:
     transaction.on_commit(run)
 
 
-def _load_generation(generation: IndexGeneration) -> Snapshot:
-    entries = list(IndexedDocument.objects.filter(generation=generation).order_by("faq_id"))
-    documents = [Document(e.faq_id, e.question, "", tuple(e.alternates)) for e in entries]
-    tokens = [DocumentTokens(question=e.question_tokens, answer=e.answer_tokens) for e in entries]
-    snapshot = Snapshot(documents, tokens, {}, {})
-    warnings = []
-    for encoder in _encoders():
-        views: dict[str, Any] = {}
-        problem = ""
-        for attempt in range(2):
-            try:
-                views = vectorstore.load_views(_collection(generation, encoder), encoder.name, snapshot.position)
-                problem = "" if _complete(views, len(documents)) else f"vectors missing for {encoder.name}"
-            except Exception as exc:
-                problem = f"vector store unavailable for {encoder.name}: {exc.__class__.__name__}: {exc}"
-            if not problem or attempt or settings.CHROMA_HOST:
-                break
-            # An embedded chromadb client keeps what it read in memory and does
-            # not see vectors another process (the task cluster, a command)
-            # wrote since: reopen it and read again.
-            vectorstore.forget_client(Path(settings.CHROMA_PATH))
-        if problem and not views:
-            warnings.append(problem)
-            continue
-        if problem:
-            warnings.append(problem)
-        snapshot.dense.update(views)
-        snapshot.encoders[encoder.name] = encoder
-    snapshot.warnings = warnings
-    for warning in warnings:
-        logger.warning("search index generation %s: %s; answering with lexical search", generation.pk, warning)
-    return snapshot
-
-
-def _complete(views: dict[str, Any], documents: int) -> bool:
-    """Every document has a vector in every view."""
-    return bool(views) and all(len(set(view.rows.tolist())) == documents for view in views.values())
-
-
-def _load_from_database() -> Snapshot:
-    faqs = list(Faq.objects.filter(status=FaqStatus.PUBLISHED).order_by("pk"))
-    documents = [document_of(faq) for faq in faqs]
-    snapshot = Snapshot(documents, [DocumentTokens.of(d) for d in documents], {}, {})
-    snapshot.warnings = ["no search index has been built; lexical search from the database (run rebuild_index)"]
-    logger.warning(snapshot.warnings[0])
-    return snapshot
-
-
-def _snapshot_key() -> tuple[object, ...]:
-    active = IndexGeneration.objects.filter(status=IndexStatus.ACTIVE).values_list("pk", "revision").first()
-    if active is not None:
-        return ("generation", *active)
-    published = Faq.objects.filter(status=FaqStatus.PUBLISHED).aggregate(latest=Max("updated_at"), count=Count("pk"))
-    return ("database", published["latest"], published["count"])
-
-
-def current_snapshot() -> tuple[Snapshot, int | None]:
-    """The snapshot of the active generation, reloaded when it changed.
-
-    Without any built index, the lexical part is rebuilt from the database so
-    residents still get answers. If a rebuild in another process switches
-    generations while this one loads, it loads again.
-    """
-    override: Snapshot | None = getattr(_override, "snapshot", None)
-    if override is not None:
-        return override, None
-    for _attempt in range(3):
-        key = _snapshot_key()
-        generation_id = int(key[1]) if key[0] == "generation" else None  # type: ignore[call-overload]
-        with _lock:
-            cached = _cache.get("snapshot")
-            if cached is not None and cached[0] == key:  # type: ignore[index]
-                return cached[1], generation_id  # type: ignore[index]
-        generation = IndexGeneration.objects.filter(pk=generation_id).first() if generation_id else None
-        snapshot = _load_generation(generation) if generation else _load_from_database()
-        if _snapshot_key() != key:
-            continue
-        with _lock:
-            _cache["snapshot"] = (key, snapshot)
-        return snapshot, generation_id
-    return snapshot, generation_id
-
-
-@contextlib.contextmanager
-def snapshot_override(snapshot: Snapshot) -> Iterator[None]:
-    """Search this snapshot instead of the live index, in this thread only (checking a change before it is made)."""
-    previous = getattr(_override, "snapshot", None)
-    _override.snapshot = snapshot
-    try:
-        yield
-    finally:
-        _override.snapshot = previous
-
-
-def snapshot_with_faqs(faq_ids: Iterable[int]) -> Snapshot:
-    """The live index with these FAQs taken again from the database, built aside in memory: published ones
-    re-tokenised and re-embedded (only they are encoded), the others left out. Nothing is stored; the live
-    index is unchanged. Used inside a transaction that holds a change not yet committed."""
-    changed = set(faq_ids)
-    published = Faq.objects.filter(pk__in=changed, status=FaqStatus.PUBLISHED).order_by("pk")
-    return _snapshot_aside(changed, [document_of(faq) for faq in published])
-
-
-def snapshot_with_proposed(faqs: dict[int, Faq]) -> Snapshot:
-    """The live index with these FAQs as a change would leave them (unsaved copies by number, see
-    `selectors.faqs_as_if`), built aside in memory: published copies re-tokenised and re-embedded, the others left
-    out. Nothing is read from the FAQ rows and nothing is stored; the live index is unchanged."""
-    fresh = [document_of(faq) for _number, faq in sorted(faqs.items()) if faq.status == FaqStatus.PUBLISHED]
-    return _snapshot_aside(set(faqs), fresh)
-
-
-def _snapshot_aside(changed: set[int], fresh: list[Document]) -> Snapshot:
-    """The live snapshot without the `changed` FAQs' documents and with the `fresh` ones (only they are encoded)."""
-    base, _generation = current_snapshot()
-    kept = [index for index, document in enumerate(base.documents) if document.faq_id not in changed]
-    renumber = np.full(len(base.documents) + 1, -1, dtype=np.int64)
-    renumber[kept] = np.arange(len(kept))
-    documents = [base.documents[index] for index in kept] + fresh
-    tokens = [base.tokens[index] for index in kept] + [DocumentTokens.of(document) for document in fresh]
-    dense: dict[str, DenseView] = {}
-    for encoder in base.encoders.values():
-        added = encode_views(fresh, encoder) if fresh else {}
-        for name, view in base.dense.items():
-            if not name.startswith(encoder.name + ":"):
-                continue
-            rows = renumber[view.rows] if len(view.rows) else view.rows
-            keep = rows >= 0
-            vectors, rows = view.vectors[keep], rows[keep]
-            if name in added and len(added[name].rows):
-                vectors = np.vstack([vectors, added[name].vectors]) if len(vectors) else added[name].vectors
-                rows = np.concatenate([rows, added[name].rows + len(kept)])
-            dense[name] = DenseView(vectors, rows)
-    snapshot = Snapshot(documents, tokens, dense, dict(base.encoders))
-    snapshot.warnings = list(base.warnings)
-    return snapshot
-
-
 def index_lag(*, changed_before: datetime.datetime | None = None) -> tuple[list[int], list[int]]:
     """What the active index does not match: published FAQs it lacks or holds with older texts (every published
     FAQ when no index is active), and FAQs no longer published that it still holds. With `changed_before`, only
@@ -382,25 +202,25 @@ def index_lag(*, changed_before: datetime.datetime | None = None) -> tuple[list[
     return stale, unpublished
 
 
-def forget_loaded_index() -> None:
-    """Drop this process's cached snapshot, encoders and ranker (tests, settings changes)."""
-    with _lock:
-        _cache.clear()
-
-
-def search(query: str, *, limit: int = 10) -> SearchResult:
-    """Rank published FAQs that are valid today for one question."""
-    snapshot, generation = current_snapshot()
-    ranker = _ranker().for_signals(snapshot.signals)
+def search(
+    query: str, *, limit: int = 10, snapshot: Snapshot | None = None, proposed: Mapping[int, Faq] | None = None
+) -> SearchResult:
+    """Rank published FAQs that are valid today for one question. `snapshot` and `proposed`: search an index built
+    aside (`snapshot_with_proposed`) with FAQs as a change would leave them, instead of the live ones."""
+    if snapshot is None:
+        snapshot, generation = current_snapshot()
+    else:
+        generation = None
+    proposed = proposed or {}
+    ranker = loaded_ranker().for_signals(snapshot.signals)
 
     public: set[int] = set()
     published: set[int] = set()
 
     def keep_published(faq_ids: list[int]) -> set[int]:
         # One query on the question path: published FAQs, each marked valid today or not. FAQs a check puts in
-        # place for this thread (`selectors.faqs_as_if`) are taken as proposed, not from the database.
+        # place (`proposed`) are taken as proposed, not from the database.
         today = selectors.today_local()
-        proposed = selectors.faqs_proposed()
         valid_today = selectors.faq_valid_on_q(today)
         found = Faq.objects.filter(
             pk__in=[faq_id for faq_id in faq_ids if faq_id not in proposed], status=FaqStatus.PUBLISHED

@@ -41,18 +41,23 @@ class VectorsArePrecomputed(EmbeddingFunction[Documents]):
         return VectorsArePrecomputed()
 
 
+def _chroma_settings() -> Any:
+    """chromadb's settings (telemetry off), made only when a client is: reading them costs about 30 ms."""
+    from chromadb.config import Settings
+
+    return Settings(anonymized_telemetry=False)
+
+
 def client(path: Path | None = None) -> Any:
     """The chromadb client: HttpClient when CHROMA_HOST is set, else a PersistentClient."""
     import chromadb
-    from chromadb.config import Settings
 
-    chroma_settings = Settings(anonymized_telemetry=False)
     if path is None and settings.CHROMA_HOST:
         key = f"http://{settings.CHROMA_HOST}:{settings.CHROMA_PORT}"
         with _lock:
             if key not in _clients:
                 _clients[key] = chromadb.HttpClient(
-                    host=settings.CHROMA_HOST, port=settings.CHROMA_PORT, settings=chroma_settings
+                    host=settings.CHROMA_HOST, port=settings.CHROMA_PORT, settings=_chroma_settings()
                 )
             return _clients[key]
     directory = Path(path or settings.CHROMA_PATH)
@@ -60,7 +65,7 @@ def client(path: Path | None = None) -> Any:
     with _lock:
         if key not in _clients:
             directory.mkdir(parents=True, exist_ok=True)
-            _clients[key] = chromadb.PersistentClient(path=key, settings=chroma_settings)
+            _clients[key] = chromadb.PersistentClient(path=key, settings=_chroma_settings())
         return _clients[key]
 
 

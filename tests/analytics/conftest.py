@@ -5,11 +5,10 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import User
 
-from changeflow.models import DepartmentMember
 from changeflow.staff import department_editor_group_ensure
 from chatbot.gate import DEFAULT_THRESHOLDS
 from chatbot.models import GateConfig
-from faq.models import Department, Faq
+from faq.models import Department, DepartmentMember, Faq
 from faq.retrieval.index import index_rebuild
 from tests.factories import DepartmentFactory, StaffUserFactory, UserFactory
 from tests.faq.retrieval.conftest import town_create

@@ -14,11 +14,13 @@ from django.contrib.auth.models import Permission, User
 from django.core.exceptions import PermissionDenied, ValidationError
 from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks
 
+from analytics.aggregation import aggregate_month
 from analytics.models import GapAction, GapActionKind, GapCluster, MonthlyAggregate
-from analytics.services import aggregate_month, cluster_add_alternates, cluster_create_draft_faq, current_month
+from analytics.months import current_month
+from analytics.services import cluster_add_alternates, cluster_create_draft_faq
 from chatbot.models import Channel, Outcome
-from chatbot.privacy.redaction import PLACEHOLDERS
-from chatbot.services import turn_ask
+from chatbot.pipeline import turn_ask
+from chatbot.privacy import PLACEHOLDERS
 from faq.models import (
     ALTERNATE_QUESTIONS_MAX,
     Department,

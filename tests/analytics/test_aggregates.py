@@ -7,14 +7,10 @@ import pytest
 import time_machine
 from django.core.management import CommandError, call_command
 
+from analytics.aggregation import aggregate_month
 from analytics.models import GapAction, GapActionKind, GapCluster, GapReason, MonthlyAggregate
-from analytics.services import (
-    actions_by_key,
-    aggregate_month,
-    cluster_create_draft_faq,
-    month_bounds,
-    parse_month,
-)
+from analytics.months import month_bounds, parse_month
+from analytics.services import actions_by_key, cluster_create_draft_faq
 from chatbot.models import Channel, Outcome
 from faq.models import Department
 from tests.analytics.support import (

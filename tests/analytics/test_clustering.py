@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from django.conf import settings
 
+from analytics.aggregation import aggregate_month
 from analytics.clustering import Group, analytics_encoder, cluster, distinct_wordings, embed, fold
-from analytics.services import aggregate_month
 from chatbot.models import Outcome
 from tests.analytics.support import OCTOBER, jst, make_turn
 

@@ -18,8 +18,9 @@ from django_q.brokers import get_broker
 
 from analytics import admin as analytics_admin
 from analytics import tasks
+from analytics.aggregation import aggregate_month
 from analytics.models import GapAction, GapActionKind, GapCluster, MonthlyAggregate
-from analytics.services import NOTHING_CHOSEN, aggregate_month
+from analytics.services import NOTHING_CHOSEN
 from chatbot.models import Outcome
 from faq.models import Department, Faq, FaqStatus
 from tests.analytics.support import OCTOBER, jst, make_turn, october_turns

@@ -16,8 +16,8 @@ from django.contrib.auth.models import User
 from playwright.sync_api import ConsoleMessage, Page, Response, expect
 from pytest_django.live_server_helper import LiveServer
 
+from analytics.aggregation import aggregate_month
 from analytics.models import GapAction, GapActionKind, GapCluster, MonthlyAggregate
-from analytics.services import aggregate_month
 from faq.models import Department, Faq
 from tests.analytics.support import OCTOBER, jst, october_turns
 from tests.browser import chromium

@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from openpyxl import load_workbook
 
-from analytics.services import aggregate_month
+from analytics.aggregation import aggregate_month
 from faq.models import Department, Faq
 from tests.analytics.support import OCTOBER, jst
 from tests.factories import FaqFactory

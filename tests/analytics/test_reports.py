@@ -17,13 +17,14 @@ from django.urls import reverse
 from openpyxl import load_workbook
 from PIL import Image
 
+from analytics.aggregation import aggregate_month
 from analytics.models import MonthlyAggregate
-from analytics.report import build
-from analytics.services import aggregate_month
+from analytics.report.contents import build
 from changeflow import services as changeflow
-from changeflow.models import ChangeKind, ChangeRequest, ChangeStatus, DepartmentMember
+from changeflow.drafts import ItemDraft
+from changeflow.models import ChangeKind, ChangeRequest, ChangeStatus
 from changeflow.staff import department_editor_group_ensure
-from faq.models import Department, Faq
+from faq.models import Department, DepartmentMember, Faq
 from faq.sample import LOAD_REASON
 from faq.selectors import today_local
 from tests.analytics.support import OCTOBER, jst, october_turns
@@ -79,7 +80,7 @@ def publish_change(user: User, reviewer: User, faq: Faq, title: str, new_answer:
             title=title,
             effective_date=today_local(),
             reason="条例改正",
-            items=[changeflow.ItemDraft(faq, faq.question, new_answer)],
+            items=[ItemDraft(faq, faq.question, new_answer)],
             submit=True,
         )
         changeflow.change_approve(change=change, user=reviewer, comment="確認しました")

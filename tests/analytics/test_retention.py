@@ -8,8 +8,8 @@ import time_machine
 from django.conf import settings
 from django.core.management import call_command
 
+from analytics.aggregation import aggregate_month, retention_cutoff, turns_purge
 from analytics.models import MonthlyAggregate
-from analytics.services import aggregate_month, retention_cutoff, turns_purge
 from chatbot.models import Feedback, Outcome, Turn
 from tests.analytics.support import jst, make_turn
 

@@ -5,7 +5,7 @@ import datetime
 import pytest
 import time_machine
 
-from analytics.services import aggregate_month
+from analytics.aggregation import aggregate_month
 from chatbot.models import Outcome
 from tests.analytics.support import OCTOBER, jst, make_turn
 

@@ -9,9 +9,10 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from changeflow import services
-from changeflow.models import ChangeKind, ChangeRequest, DepartmentMember
+from changeflow.drafts import ItemDraft
+from changeflow.models import ChangeKind, ChangeRequest
 from changeflow.staff import department_editor_group_ensure
-from faq.models import Department, Faq
+from faq.models import Department, DepartmentMember, Faq
 from faq.selectors import today_local
 from tests.factories import FaqFactory, StaffUserFactory, UserFactory
 
@@ -98,7 +99,7 @@ def make_change(kankyo: Department, editor: User, fee_faq: Faq) -> MakeChange:
             "new_value": "700円",
             "reason": "手数料条例の改正",
             "effective_date": effective_date or today_local() + datetime.timedelta(days=3),
-            "items": [services.ItemDraft(target, target.question, new_answer)],
+            "items": [ItemDraft(target, target.question, new_answer)],
             **extra,
         }
         return services.change_create(user=user or editor, submit=submit, **fields)

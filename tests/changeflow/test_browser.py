@@ -18,9 +18,9 @@ from django.core.management import call_command
 from playwright.sync_api import Browser, BrowserContext, Page, Response, expect
 from pytest_django.live_server_helper import LiveServer
 
-from changeflow.models import ChangeRequest, ChangeStatus, DepartmentMember
+from changeflow.models import ChangeRequest, ChangeStatus
 from changeflow.staff import department_editor_group_ensure
-from faq.models import Department, Faq, IndexedDocument, IndexGeneration, IndexStatus
+from faq.models import Department, DepartmentMember, Faq, IndexedDocument, IndexGeneration, IndexStatus
 from faq.retrieval.index import index_rebuild, search
 from faq.selectors import today_local
 from tests.browser import chromium

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from changeflow import services
 from changeflow.models import ChangeRequest
+from faq.checks import injection_flags
 from faq.models import Department, Faq
 from faq.selectors import today_local
 from tests.changeflow.conftest import MakeChange, client_for
@@ -44,12 +45,12 @@ ORDINARY = [
 
 @pytest.mark.parametrize("text", ATTACKS)
 def test_instructions_to_an_ai_are_flagged(text: str) -> None:
-    assert services.injection_flags([text]) != []
+    assert injection_flags([text]) != []
 
 
 @pytest.mark.parametrize("text", ORDINARY)
 def test_ordinary_municipal_text_is_not_flagged(text: str) -> None:
-    assert services.injection_flags([text]) == []
+    assert injection_flags([text]) == []
 
 
 @pytest.mark.django_db

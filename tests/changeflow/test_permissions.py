@@ -9,7 +9,9 @@ from django.test import Client
 from django.urls import reverse
 
 from changeflow import services
+from changeflow.drafts import ItemDraft
 from changeflow.models import ChangeEvent, ChangeKind, ChangeRequest, ChangeStatus
+from changeflow.permissions import can_review, can_view, change_list_visible
 from faq.models import Department, Faq
 from faq.selectors import today_local
 from tests.changeflow.conftest import MakeChange, client_for, editor_create
@@ -63,7 +65,7 @@ def test_editor_cannot_create_for_another_department(editor: User, jumin: Depart
             new_value="350円",
             effective_date=today_local() + datetime.timedelta(days=5),
             reason="条例改正",
-            items=[services.ItemDraft(jumin_faq, jumin_faq.question, "1通350円です。")],
+            items=[ItemDraft(jumin_faq, jumin_faq.question, "1通350円です。")],
             submit=True,
         )
 
@@ -91,7 +93,7 @@ def test_editor_cannot_approve_or_reject_even_in_own_department(
     events = ChangeEvent.objects.count()
 
     for change in (own_department, jumin_change):
-        assert not services.can_review(editor, change)
+        assert not can_review(editor, change)
         with pytest.raises(PermissionDenied):
             services.change_approve(change=change, user=editor)
         with pytest.raises(PermissionDenied):
@@ -131,10 +133,10 @@ def test_visibility_by_department(
 ) -> None:
     kankyo_change = make_change()
 
-    assert list(services.change_list_visible(editor)) == [kankyo_change]
-    assert set(services.change_list_visible(reviewer)) == {kankyo_change, jumin_change}
-    assert not services.can_view(editor, jumin_change)
-    assert services.can_view(reviewer, jumin_change)
+    assert list(change_list_visible(editor)) == [kankyo_change]
+    assert set(change_list_visible(reviewer)) == {kankyo_change, jumin_change}
+    assert not can_view(editor, jumin_change)
+    assert can_view(reviewer, jumin_change)
 
 
 # ---------------------------------------------------------------- pages

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from changeflow import services
+from changeflow.periodic_review import faq_review_confirm, faqs_due_for_review
 from changeflow.tasks import send_review_reminders
 from faq.models import Department, Faq, FaqStatus
 from tests.changeflow.conftest import client_for, editor_create
@@ -42,10 +42,10 @@ def test_due_for_review_is_this_month_or_earlier_and_published_only(kankyo: Depa
     due_faq(kankyo, datetime.date(2031, 6, 10), status=FaqStatus.DRAFT)
     due_faq(kankyo, datetime.date(2031, 5, 1), status=FaqStatus.WITHDRAWN)
 
-    due = services.faqs_due_for_review(on=ON)
+    due = faqs_due_for_review(on=ON)
 
     assert set(due) == {overdue, first_of_month, today, month_end}
-    assert set(services.faqs_due_for_review(on=ON, departments=[jumin])) == {first_of_month}
+    assert set(faqs_due_for_review(on=ON, departments=[jumin])) == {first_of_month}
 
 
 @pytest.mark.django_db
@@ -64,7 +64,7 @@ def test_due_for_review_month_end(
     due = due_faq(kankyo, last_due)
     due_faq(kankyo, first_not_due)
 
-    assert list(services.faqs_due_for_review(on=on)) == [due]
+    assert list(faqs_due_for_review(on=on)) == [due]
 
 
 @pytest.mark.django_db
@@ -73,9 +73,9 @@ def test_due_for_review_defaults_to_today_in_tokyo(kankyo: Department) -> None:
 
     # 2031-06-30 15:00 UTC is already 1 July in Tokyo.
     with time_machine.travel(datetime.datetime(2031, 6, 30, 14, 59, tzinfo=datetime.UTC), tick=False):
-        assert list(services.faqs_due_for_review()) == []
+        assert list(faqs_due_for_review()) == []
     with time_machine.travel(datetime.datetime(2031, 6, 30, 15, 0, tzinfo=datetime.UTC), tick=False):
-        assert list(services.faqs_due_for_review()) == [july]
+        assert list(faqs_due_for_review()) == [july]
 
 
 @pytest.mark.django_db
@@ -187,7 +187,7 @@ def test_review_confirm_service_refuses_other_department(editor: User, jumin: De
     other = due_faq(jumin, datetime.date(2031, 6, 20))
 
     with pytest.raises(PermissionDenied):
-        services.faq_review_confirm(user=editor, faqs=[other], on=datetime.date(2031, 6, 15))
+        faq_review_confirm(user=editor, faqs=[other], on=datetime.date(2031, 6, 15))
     assert Faq.objects.get(pk=other.pk).review_by == datetime.date(2031, 6, 20)
 
 

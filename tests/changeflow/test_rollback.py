@@ -8,6 +8,7 @@ from django.contrib.auth.models import User
 from django.urls import reverse
 
 from changeflow import services
+from changeflow.drafts import ItemDraft
 from changeflow.models import ChangeItem, ChangeKind, ChangeRequest, ChangeStatus
 from changeflow.services import ChangeFlowError
 from faq.models import Category, Department, Faq, FaqStatus
@@ -33,7 +34,7 @@ def new_service_change(editor: User, department: Department, category: Category 
         effective_date=today_local(),
         reason="新規事業",
         items=[
-            services.ItemDraft(
+            ItemDraft(
                 None,
                 "生ごみ処理機の購入補助はありますか。",
                 "生ごみ処理機の購入費の2分の1（上限2万円）を補助します。",
@@ -53,7 +54,7 @@ def service_end_change(editor: User, faq: Faq) -> ChangeRequest:
         title="古紙の拠点回収の終了",
         effective_date=today_local(),
         reason="事業終了",
-        items=[services.ItemDraft(faq, faq.question, faq.answer, withdraw=True)],
+        items=[ItemDraft(faq, faq.question, faq.answer, withdraw=True)],
         submit=True,
     )
 
@@ -63,9 +64,7 @@ def test_rollback_restores_previous_text_as_a_new_version(
     make_change: MakeChange, reviewer: User, fee_faq: Faq
 ) -> None:
     before = fee_faq.history.count()
-    change = published_change(
-        make_change, reviewer, items=[services.ItemDraft(fee_faq, "粗大ごみの料金は？", FEE_NEW_ANSWER)]
-    )
+    change = published_change(make_change, reviewer, items=[ItemDraft(fee_faq, "粗大ごみの料金は？", FEE_NEW_ANSWER)])
     assert Faq.objects.get(pk=fee_faq.pk).question == "粗大ごみの料金は？"
     assert fee_faq.history.count() == before + 1
 

@@ -12,6 +12,7 @@ import time_machine
 from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks
 
 from changeflow import services
+from changeflow.drafts import ItemDraft
 from changeflow.models import ChangeKind, ChangeRequest, ChangeStatus
 from faq.models import Department, Faq, FaqStatus, IndexedDocument
 from faq.retrieval.index import SearchResult, index_rebuild, search
@@ -75,7 +76,7 @@ def test_index_follows_publication_and_rollback(
         title="夏祭りの内容変更",
         effective_date=today_local(),
         reason="実行委員会の決定",
-        items=[services.ItemDraft(festival, FESTIVAL_QUESTION, NEW_ANSWER)],
+        items=[ItemDraft(festival, FESTIVAL_QUESTION, NEW_ANSWER)],
         submit=True,
     )
     with django_capture_on_commit_callbacks(execute=True):
@@ -118,7 +119,7 @@ def test_index_drops_ended_service_and_rolled_back_new_service(
         title="古紙の拠点回収の終了",
         effective_date=today_local(),
         reason="事業終了",
-        items=[services.ItemDraft(ending, ending.question, ending.answer, withdraw=True)],
+        items=[ItemDraft(ending, ending.question, ending.answer, withdraw=True)],
         submit=True,
     )
     start = services.change_create(
@@ -129,9 +130,7 @@ def test_index_drops_ended_service_and_rolled_back_new_service(
         effective_date=today_local(),
         reason="新規事業",
         items=[
-            services.ItemDraft(
-                None, "生ごみ処理機の購入補助はありますか。", "コンポスターと生ごみ処理機の購入費を補助します。"
-            )
+            ItemDraft(None, "生ごみ処理機の購入補助はありますか。", "コンポスターと生ごみ処理機の購入費を補助します。")
         ],
         submit=True,
     )

@@ -7,10 +7,10 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
-from changeflow.models import ChangeRequest, ChangeStatus, DepartmentMember
+from changeflow.models import ChangeRequest, ChangeStatus
 from changeflow.services import publish_due_changes
 from changeflow.staff import department_editor_group_ensure
-from faq.models import Faq
+from faq.models import DepartmentMember, Faq
 from faq.selectors import today_local
 from tests.factories import FaqFactory, UserFactory
 

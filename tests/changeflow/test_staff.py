@@ -108,7 +108,7 @@ def test_demo_accounts_ensure_leaves_existing_account_untouched():
 
 
 def test_demo_accounts_have_addresses_of_the_sample_towns_domain_so_notices_reach_them():
-    from chatbot.quality.monitoring import incident_recipients
+    from chatbot.quality.incidents import incident_recipients
 
     setup_demo_staff()
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from changeflow.services import proposed_text
+from changeflow.drafts import proposed_text
 from changeflow.values import ValueProposal, same_value, value_replace
 
 

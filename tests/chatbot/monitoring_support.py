@@ -12,8 +12,8 @@ from django_q.brokers import get_broker
 from django_q.signing import SignedPackage
 
 from chatbot.models import Channel, Outcome, Turn
+from chatbot.pipeline import turn_ask
 from chatbot.quality.golden import case_from_turn
-from chatbot.services import turn_ask
 from faq.models import Faq, IndexedDocument, IndexGeneration, IndexStatus
 
 # Questions no FAQ of the small town answers: the bot hands them off.

@@ -1,4 +1,4 @@
-"""Test data for chatbot.privacy.redaction: resident questions with and without personal information.
+"""Test data for chatbot.privacy: resident questions with and without personal information.
 
 Everything here is made up. Numbers are generated with a fixed seed so that the corpus is the same on
 every run; valid My Numbers get their check digit from the Ministry's algorithm (implemented again

@@ -19,7 +19,7 @@ from django.test import Client
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from chatbot.models import Channel, Feedback, Outcome, Turn, TurnStatus
-from chatbot.services import turn_ask
+from chatbot.pipeline import turn_ask
 from faq.models import Department, Faq
 from tests.chatbot.chat_support import assert_contract
 

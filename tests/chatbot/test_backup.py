@@ -12,7 +12,7 @@ from django.core.management.base import CommandError
 
 from chatbot.backup import backup_engine
 from chatbot.models import Turn
-from chatbot.services import turn_ask
+from chatbot.pipeline import turn_ask
 from faq.models import Faq, FaqStatus
 from faq.retrieval import vectorstore
 from faq.retrieval.index import index_rebuild, search

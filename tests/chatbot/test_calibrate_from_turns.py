@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from chatbot.models import GateConfig, GoldenCase, Turn
+from chatbot.pipeline import turn_ask
 from chatbot.quality.golden import case_from_turn, labelled_turn_cases
-from chatbot.services import turn_ask
 from faq.models import Faq
 
 # Out-of-scope questions a resident might ask (not answered by the small town's FAQs).

@@ -9,25 +9,18 @@ import numpy as np
 import pytest
 
 from chatbot.gate import FEATURES, decide, probabilities
-from chatbot.gate.calibration import (
-    CAUTION_LEVELS,
-    CLICK,
-    PHONE,
+from chatbot.gate.calibration import CLICK, PHONE, calibrate, case_costs, case_weights, outcomes
+from chatbot.gate.observations import (
     Case,
     Observed,
-    calibrate,
-    case_costs,
-    case_weights,
     cases_read,
     cases_split,
     measures,
     observed_dump,
     observed_load,
     oos_share_from,
-    outcomes,
-    shipped,
-    with_caution,
 )
+from chatbot.gate.shipped import CAUTION_LEVELS, shipped, with_caution
 from faq.retrieval.ranker import Candidate
 
 

@@ -16,10 +16,10 @@ from django_q.signing import SignedPackage
 from changeflow.staff import department_editor_group_ensure, faq_admin_group_ensure
 from chatbot import tasks
 from chatbot.models import EvaluationRun, GateConfig, GoldenCase, RunStatus, RunTrigger, Turn
+from chatbot.pipeline import turn_ask
 from chatbot.quality.evalruns import golden_run
 from chatbot.quality.evaluation import answer_grades, key_facts
 from chatbot.quality.golden import case_from_turn
-from chatbot.services import turn_ask
 from faq.models import Faq
 
 NONSENSE = "宇宙船の操縦免許はどこで取れますか"

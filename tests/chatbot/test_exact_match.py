@@ -8,7 +8,7 @@ whatever the learned re-ranker thinks of an exact copy.
 import pytest
 
 from chatbot.models import Outcome
-from chatbot.services import turn_ask
+from chatbot.pipeline import turn_ask
 from faq.models import Faq
 from faq.retrieval.index import index_rebuild, search
 from faq.retrieval.ranker import EXACT_MATCH_SCORE

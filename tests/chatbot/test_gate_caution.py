@@ -10,10 +10,10 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from chatbot.gate.calibration import SHIPPED, shipped
+from chatbot.gate.shipped import SHIPPED, shipped
 from chatbot.models import GateConfig, RegressionCheck, Turn
+from chatbot.pipeline import turn_ask
 from chatbot.quality.golden import case_from_turn
-from chatbot.services import turn_ask
 from faq.models import Faq
 
 pytestmark = pytest.mark.django_db

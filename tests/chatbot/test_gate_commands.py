@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from chatbot.models import Channel, GateConfig, Outcome, Turn
-from chatbot.services import turn_ask
+from chatbot.pipeline import turn_ask
 from faq.models import Faq
 
 # (query, relevant external ids; none: out of scope)

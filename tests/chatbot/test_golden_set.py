@@ -16,8 +16,8 @@ from django.urls import reverse
 
 from changeflow.staff import faq_admin_group_ensure
 from chatbot.models import CaseSource, GoldenCase, Outcome, Turn
+from chatbot.pipeline import turn_ask
 from chatbot.quality.golden import GoldenSetError, case_from_turn, cases_export, cases_import, golden_cases
-from chatbot.services import turn_ask
 from faq.models import Faq
 
 NONSENSE = "宇宙船の操縦免許はどこで取れますか"

@@ -13,7 +13,7 @@ from django_q.models import Schedule
 
 from faq.models import Faq
 from faq.retrieval import vectorstore
-from faq.retrieval.index import forget_loaded_index
+from faq.retrieval.snapshot import forget_loaded_index
 from tests.factories import FaqFactory
 
 ENCODERS = {path.rsplit(".", 1)[-1] for path in settings.RETRIEVAL_ENCODERS}

@@ -3,8 +3,8 @@
 import json
 from pathlib import Path
 
-from chatbot.gate.calibration import cases_read
-from chatbot.privacy.redaction import redact
+from chatbot.gate.observations import cases_read
+from chatbot.privacy import redact
 from faq.retrieval.text import exact_key
 
 SAMPLE = Path(__file__).resolve().parents[2] / "faq" / "sample_data"

@@ -33,7 +33,9 @@ from chatbot.models import (
     Symptom,
     Turn,
 )
-from chatbot.quality.monitoring import Reading, incident_notify, incident_update, record, run_monitors
+from chatbot.quality.incidents import incident_notify, incident_update, record
+from chatbot.quality.monitors import run_monitors
+from chatbot.quality.readings import Reading
 from faq.models import Faq
 from tests.chatbot.monitoring_support import ask, golden_set, ja, queued_tasks, run_task
 
@@ -156,7 +158,7 @@ def test_the_administrators_are_emailed_once_the_incident_is_committed(
     assert len(callbacks) == 1
     assert mailoutbox == []  # nothing is sent until a worker runs the task
     (task,) = queued_tasks()
-    assert task["func"] == "chatbot.quality.monitoring.incident_notify"
+    assert task["func"] == "chatbot.quality.incidents.incident_notify"
     assert task["args"] == (incident.pk,)
     assert task["name"] == f"incident-{incident.pk}"
 
@@ -232,7 +234,7 @@ def test_without_any_address_nobody_is_emailed(
     incident = record(Monitor.CANARY, breach()).incident
     assert incident is not None
 
-    with caplog.at_level(logging.WARNING, logger="chatbot.quality.monitoring"):
+    with caplog.at_level(logging.WARNING, logger="chatbot.quality.incidents"):
         assert incident_notify(incident.pk) == 0
 
     assert mailoutbox == []
@@ -461,7 +463,7 @@ def test_a_monitor_that_fails_is_logged_and_the_others_still_record(
 ) -> None:
     settings.MONITOR_INDEX_GRACE_MINUTES = None  # a broken setting: the index monitor cannot take a reading
 
-    with caplog.at_level(logging.ERROR, logger="chatbot.quality.monitoring"):
+    with caplog.at_level(logging.ERROR, logger="chatbot.quality.monitors"):
         checks = run_monitors()
 
     assert [check.monitor for check in checks] == [

@@ -23,7 +23,8 @@ from chatbot.models import (
     Symptom,
     Turn,
 )
-from chatbot.quality.monitoring import Reading, record
+from chatbot.quality.incidents import record
+from chatbot.quality.readings import Reading
 from faq.models import Faq
 from tests.chatbot.monitoring_support import ask, ja
 

@@ -24,11 +24,12 @@ from chatbot.models import (
     Symptom,
     Turn,
 )
+from chatbot.pipeline import turn_ask
 from chatbot.quality.golden import case_from_turn
-from chatbot.quality.monitoring import canary_cases, run_canary
-from chatbot.services import turn_ask
+from chatbot.quality.monitors import canary_cases, run_canary
 from faq.models import Faq
-from faq.retrieval.index import _collection, _encoders, forget_loaded_index, index_rebuild
+from faq.retrieval.index import index_rebuild
+from faq.retrieval.snapshot import forget_loaded_index, loaded_encoders, vector_collection
 from tests.chatbot.monitoring_support import active_generation, golden_set, swap_indexed_texts
 
 
@@ -47,8 +48,8 @@ def settle_content(*faqs: Faq) -> None:
 def drop_vectors() -> None:
     """The active generation's vector collections are gone (a lost or wiped vector store)."""
     generation = active_generation()
-    for encoder in _encoders():
-        _collection(generation, encoder).drop()
+    for encoder in loaded_encoders():
+        vector_collection(generation, encoder).drop()
     forget_loaded_index()
 
 

@@ -9,15 +9,15 @@ from django.utils import timezone
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from chatbot.models import Channel, Composer, FailureClass, Feedback, Monitor, Outcome, SuspectedCause, Symptom, Turn
-from chatbot.quality.monitoring import (
+from chatbot.pipeline import turn_ask
+from chatbot.quality.incidents import record
+from chatbot.quality.readings import (
     MONITORS,
     index_reading,
     latency_reading,
     llm_error_reading,
     not_helpful_reading,
-    record,
 )
-from chatbot.services import turn_ask
 from faq.models import Faq, FaqStatus
 from faq.retrieval.index import index_sync_faqs
 from faq.services import faq_confirm_reviewed, faq_save, faq_set_status

@@ -13,10 +13,10 @@ from django.utils import timezone
 
 from chatbot import messages
 from chatbot.models import Channel, FailureClass, GateConfig, Outcome, Turn, TurnStatus
-from chatbot.services import IdempotencyConflict, turn_ask
+from chatbot.pipeline import IdempotencyConflict, turn_ask
 from faq.models import Department, Faq
 from faq.retrieval import vectorstore
-from faq.retrieval.index import forget_loaded_index
+from faq.retrieval.snapshot import forget_loaded_index
 from tests.chatbot.chat_support import CONTACT_KEYS, assert_contract
 
 
@@ -342,7 +342,7 @@ def test_retrieval_error_hands_off_to_general_reception(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("index exploded")
 
-    monkeypatch.setattr("chatbot.services.search", broken)
+    monkeypatch.setattr("chatbot.pipeline.steps.search", broken)
 
     response = turn_ask(question="住民票の写しが欲しい")
 
@@ -365,7 +365,7 @@ def test_internal_error_in_a_later_step_hands_off_and_logs(
     def broken(*args: object, **kwargs: object) -> None:
         raise KeyError("gate parameters")
 
-    monkeypatch.setattr("chatbot.services.gate_decide", broken)
+    monkeypatch.setattr("chatbot.pipeline.steps.gate_decide", broken)
 
     response = turn_ask(question="住民票の写しが欲しい", lang="en")
 

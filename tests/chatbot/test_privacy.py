@@ -7,8 +7,8 @@ import pytest
 from django.core import serializers
 
 from chatbot.models import Turn
-from chatbot.privacy.redaction import my_number_is_valid
-from chatbot.services import turn_ask
+from chatbot.pipeline import turn_ask
+from chatbot.privacy import my_number_is_valid
 from faq.models import Faq
 
 

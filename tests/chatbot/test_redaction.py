@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from chatbot.privacy.redaction import KINDS, PLACEHOLDERS, Redaction, luhn_is_valid, my_number_is_valid, redact
+from chatbot.privacy import KINDS, PLACEHOLDERS, Redaction, luhn_is_valid, my_number_is_valid, redact
 from tests.chatbot.pii_corpus import (
     CORPUS,
     INVALID_MY_NUMBERS,

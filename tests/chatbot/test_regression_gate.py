@@ -9,9 +9,9 @@ from django.urls import reverse
 
 from changeflow.staff import faq_admin_group_ensure
 from chatbot.models import EvaluationRun, GateConfig, PromptVersion, RegressionCheck, RunTrigger, Turn
+from chatbot.pipeline import turn_ask
 from chatbot.quality.golden import case_from_turn
 from chatbot.quality.regression import RegressionBlocked, compare, gate_activate_checked, prompt_activate_checked
-from chatbot.services import turn_ask
 from faq.models import Faq
 
 OUT_OF_SCOPE = [

@@ -17,17 +17,18 @@ from django.urls import reverse
 from django_q.conf import Conf
 
 from changeflow import services
-from changeflow.approval import Approval, change_approve_requested
+from changeflow.approval import Approval, ApprovalBlocked, change_approve_requested
+from changeflow.drafts import ItemDraft
 from changeflow.models import ApprovalCheck, ChangeKind, ChangeRequest, ChangeStatus, CheckStatus
 from changeflow.tasks import run_approval_check
 from chatbot.models import EvaluationRun, GoldenCase, RegressionCheck, Turn, TurnStatus
+from chatbot.pipeline import PipelineConfig, turn_ask
 from chatbot.quality import evaluation
 from chatbot.quality.golden import case_from_turn
-from chatbot.quality.regression import RegressionBlocked
-from chatbot.services import turn_ask
 from faq.models import Faq, FaqStatus, IndexedDocument, IndexGeneration, IndexStatus
-from faq.retrieval.index import search, snapshot_override, snapshot_with_faqs, snapshot_with_proposed
-from faq.selectors import faqs_as_if, faqs_proposed, today_local
+from faq.retrieval.index import search
+from faq.retrieval.snapshot import snapshot_with_faqs
+from faq.selectors import today_local
 from tests.changeflow.conftest import client_for, editor_create
 from tests.chatbot.test_api import post_chat
 from tests.factories import StaffUserFactory
@@ -62,7 +63,7 @@ def _change(faq: Faq, question: str, answer: str, *, days: int = 3) -> ChangeReq
         title="FAQの改定",
         reason="制度の見直し",
         effective_date=today_local() + datetime.timedelta(days=days),
-        items=[services.ItemDraft(faq, question, answer)],
+        items=[ItemDraft(faq, question, answer)],
         submit=True,
     )
 
@@ -123,9 +124,9 @@ def test_a_change_that_breaks_answers_is_not_approved_and_leaves_nothing_behind(
     assert check.candidate.metrics["resolved"] == 0.5
     assert check.candidate.configuration["faqs_as_proposed"] == [target.pk]
     assert [case["query"] for case in check.failing_cases] == [target.question]
-    with pytest.raises(RegressionBlocked) as blocked:
+    with pytest.raises(ApprovalBlocked) as blocked:
         change_approve_requested(change, user=reviewer, comment="")
-    assert blocked.value.check == check
+    assert blocked.value.result == check
     change.refresh_from_db()
     assert change.status == ChangeStatus.SUBMITTED
     target.refresh_from_db()
@@ -243,11 +244,10 @@ def test_the_aside_index_finds_a_new_faq_only_inside_the_check(indexed_town: dic
         withdrawn = indexed_town["R-003"]
         Faq.objects.filter(pk=withdrawn.pk).update(status=FaqStatus.WITHDRAWN)
         aside = snapshot_with_faqs([dog.pk, withdrawn.pk])
-        with snapshot_override(aside):
-            assert search(DOG_QUESTION).candidates[0].faq_id == dog.pk
-            assert withdrawn.pk not in {c.faq_id for c in search(withdrawn.question).candidates}
-            assert len(aside.documents) == len(indexed_town)
-            assert sorted(aside.dense) == sorted(aside.signals[-len(aside.dense) :])
+        assert search(DOG_QUESTION, snapshot=aside).candidates[0].faq_id == dog.pk
+        assert withdrawn.pk not in {c.faq_id for c in search(withdrawn.question, snapshot=aside).candidates}
+        assert len(aside.documents) == len(indexed_town)
+        assert sorted(aside.dense) == sorted(aside.signals[-len(aside.dense) :])
         transaction.set_rollback(True)
 
     after = [c.faq_id for c in search(DOG_QUESTION).candidates]
@@ -257,7 +257,7 @@ def test_the_aside_index_finds_a_new_faq_only_inside_the_check(indexed_town: dic
 
 
 @pytest.mark.django_db
-def test_proposed_faqs_are_seen_only_in_the_checking_thread_and_nothing_is_written(
+def test_proposed_faqs_are_seen_only_by_the_check_and_nothing_is_written(
     indexed_town: dict[str, Faq],
 ) -> None:
     live_first = search(DOG_QUESTION).candidates[0].faq_id
@@ -280,18 +280,18 @@ def test_proposed_faqs_are_seen_only_in_the_checking_thread_and_nothing_is_writt
         finally:
             connection.close()
 
-    with faqs_as_if(proposed), snapshot_override(snapshot_with_proposed(proposed)):
-        assert search(DOG_QUESTION).candidates[0].faq_id == dog.pk
-        assert withdrawn.pk not in {c.faq_id for c in search(withdrawn.question).candidates}
-        inside = turn_ask(question=DOG_QUESTION, log=False)
-        other = threading.Thread(target=resident)
-        other.start()
-        other.join(timeout=60)
+    config = PipelineConfig.with_faqs(proposed)
+    assert search(DOG_QUESTION, snapshot=config.snapshot, proposed=proposed).candidates[0].faq_id == dog.pk
+    aside = search(withdrawn.question, snapshot=config.snapshot, proposed=proposed).candidates
+    assert withdrawn.pk not in {c.faq_id for c in aside}
+    inside = turn_ask(question=DOG_QUESTION, log=False, config=config)
+    other = threading.Thread(target=resident)
+    other.start()
+    other.join(timeout=60)
 
     assert inside["outcome"] == "answer"
     assert inside["answer"] == DOG_ANSWER
     assert seen["resident"]["answer"] != DOG_ANSWER
-    assert faqs_proposed() == {}
     assert (Faq.objects.count(), Faq.history.count()) == rows
     after = [c.faq_id for c in search(DOG_QUESTION).candidates]
     assert after[0] == live_first
@@ -407,7 +407,7 @@ def test_residents_are_answered_and_logged_while_the_check_runs(
     asked_in_check = evaluation.turn_ask
 
     def ask_in_check(**kwargs: Any) -> dict[str, Any]:
-        if faqs_proposed() and not in_check.is_set():
+        if kwargs["config"].faqs and not in_check.is_set():
             in_check.set()
             residents_done.wait(timeout=120)
         return asked_in_check(**kwargs)

@@ -12,7 +12,7 @@ import pytest
 from django.core.management import call_command
 
 from chatbot.models import GateConfig
-from chatbot.services import turn_ask
+from chatbot.pipeline import turn_ask
 from faq.models import Faq
 from faq.retrieval.index import index_rebuild
 

@@ -10,8 +10,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from chatbot.models import GoldenCase, Turn
+from chatbot.pipeline import turn_ask
 from chatbot.quality.golden import case_from_turn
-from chatbot.services import turn_ask
 from faq.models import Department, Faq, FaqStatus
 
 NONSENSE = "宇宙船の操縦免許はどこで取れますか"

@@ -11,7 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from chatbot.models import Channel, FailureClass, Outcome, Turn, TurnStatus
-from chatbot.services import turn_ask, turns_reap
+from chatbot.pipeline import turn_ask
+from chatbot.services import turns_reap
 from faq.models import Department, Faq
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -67,7 +68,7 @@ def test_retry_while_the_first_is_stuck_pending_waits_then_hands_off(
 ) -> None:
     stuck = pending("web:stuck", minutes_old=0)
     naps: list[float] = []
-    monkeypatch.setattr("chatbot.services.time.sleep", naps.append)
+    monkeypatch.setattr("chatbot.pipeline.run.time.sleep", naps.append)
 
     response = turn_ask(question="住民票の写しが欲しい", idempotency_key="web:stuck", lang="en")
 

@@ -20,8 +20,9 @@ from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
 
 from chatbot.models import Channel, Feedback, GateConfig, Outcome, Turn
-from chatbot.privacy.redaction import redact
-from chatbot.services import gate_config_create, turn_ask
+from chatbot.pipeline import turn_ask
+from chatbot.privacy import redact
+from chatbot.services import gate_config_create
 from faq.models import Department, Faq
 from faq.retrieval.index import index_rebuild
 from tests.browser import chromium

@@ -6,9 +6,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from changeflow.models import DepartmentMember
 from changeflow.staff import department_editor_group_ensure
-from faq.models import Department, FaqStatus
+from faq.models import Department, DepartmentMember, FaqStatus
 from tests.factories import FaqFactory, StaffUserFactory, UserFactory
 from tests.faq.test_admin import faq_form_data
 

@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.utils import translation
 
 from changeflow import services as changes
+from changeflow.drafts import ItemDraft
 from changeflow.models import ChangeKind, ChangeStatus
 from faq.models import Department, Faq
 from faq.selectors import today_local
@@ -74,7 +75,7 @@ def test_setup_twice_keeps_staff_edits_changes_and_contacts(isolated_index, sett
         new_value="1枚600円",
         reason="手数料条例の改正",
         effective_date=today_local(),
-        items=[changes.ItemDraft(fee, fee.question, new_answer)],
+        items=[ItemDraft(fee, fee.question, new_answer)],
         submit=True,
     )
     changes.change_approve(change=change, user=reviewer)

@@ -11,7 +11,7 @@ from django.test import Client
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from chatbot.models import Outcome
-from chatbot.services import turn_ask
+from chatbot.pipeline import turn_ask
 from faq.models import Faq
 from faq.sample import sample_town_load
 from faq.services import faq_save

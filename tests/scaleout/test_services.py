@@ -17,14 +17,36 @@ import redis
 from chatbot.bench.services import ServiceStack
 from tests.scaleout.conftest import ROOT, Installation, ask
 
-# The parts of the suite that touch the database, the vector store, the cache and the task queue: run again
-# on the services. Tests marked `embedded_only` check the embedded defaults themselves (a chromadb directory
-# on disk, SQLite files) and are left out.
+# The tests whose behaviour can differ by engine, run again on the services: transactions, locks and concurrent
+# writers (idempotent turns, imports, publication, rollback), JSON and text columns, the vector store's
+# collections and index generations, the cache (rate limits, the LLM breaker), the task broker (schedules,
+# notifications, the approval check) and backups. The rest of the suite runs once, on the embedded defaults.
+# Tests marked `embedded_only` check the embedded defaults themselves (a chromadb directory on disk, SQLite
+# files) and are left out.
 SUITE_ON_SERVICES = [
-    "tests/chatbot",
-    "tests/faq",
-    "tests/changeflow",
-    "tests/analytics",
+    "tests/faq/retrieval/test_index.py",
+    "tests/faq/retrieval/test_vectorstore.py",
+    "tests/faq/retrieval/test_commands.py",
+    "tests/faq/test_importing.py",
+    "tests/faq/test_import_command.py",
+    "tests/faq/test_models.py",
+    "tests/chatbot/test_pipeline.py",
+    "tests/chatbot/test_api.py",
+    "tests/chatbot/test_health.py",
+    "tests/chatbot/test_backup.py",
+    "tests/chatbot/test_regression_publish.py",
+    "tests/chatbot/test_evaluation_runs.py",
+    "tests/chatbot/test_monitoring.py",
+    "tests/chatbot/test_turn_log_admin.py",
+    "tests/chatbot/llm/test_breaker_and_busy.py",
+    "tests/changeflow/test_publication.py",
+    "tests/changeflow/test_transitions.py",
+    "tests/changeflow/test_notifications.py",
+    "tests/changeflow/test_rollback.py",
+    "tests/changeflow/test_search_index.py",
+    "tests/analytics/test_aggregates.py",
+    "tests/analytics/test_retention.py",
+    "tests/analytics/test_schedules.py",
 ]
 
 NEW_QUESTION = "公園でドローンを飛ばしてもいいですか"
@@ -62,7 +84,7 @@ def test_the_suite_passes_on_postgresql_redis_and_a_chromadb_server(stack: Servi
     assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-3000:]
     passed = re.search(r"(\d+) passed", summary)
     assert passed, summary
-    assert int(passed.group(1)) >= 1000, summary
+    assert int(passed.group(1)) >= 300, summary
     assert "failed" not in summary, summary
     assert "error" not in summary, summary
 

@@ -180,7 +180,7 @@ ADMIN_MODELS: dict[str, ModelPolicy] = {
     "chatbot.monitorcheck": ModelPolicy(REVIEWER_ONLY, FAQ_ADMINS, NO_ROLE, NO_ROLE, note="readings are records"),
     "analytics.monthlyaggregate": ModelPolicy(STAFF_VIEW, FAQ_READERS, NO_ROLE, NO_ROLE, note="the dashboard"),
     "analytics.gapaction": ModelPolicy(REVIEWER_ONLY, FAQ_ADMINS, NO_ROLE, NO_ROLE),
-    "changeflow.departmentmember": ModelPolicy(REVIEWER_ONLY, FAQ_ADMINS, FAQ_ADMINS, FAQ_ADMINS),
+    "faq.departmentmember": ModelPolicy(REVIEWER_ONLY, FAQ_ADMINS, FAQ_ADMINS, FAQ_ADMINS),
     "changeflow.changerequest": ModelPolicy(
         EDITOR_OWN_DEPARTMENT,
         FAQ_READERS,
@@ -507,7 +507,7 @@ POST_RULES: dict[str, PostRule] = {
         "admin:faq_category_delete", REVIEWER_ONLY, staff_area(FAQ_ADMINS, ok=REDIRECT), FAQ_ADMINS
     ),
     "member-add": post(
-        "admin:changeflow_departmentmember_add",
+        "admin:faq_departmentmember_add",
         REVIEWER_ONLY,
         staff_area(FAQ_ADMINS, ok=REDIRECT),
         FAQ_ADMINS,

@@ -36,7 +36,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from chatbot.models import Feedback, Turn
-from chatbot.services import question_problem
+from chatbot.pipeline import question_problem
 from tests.security.support_api import (  # noqa: F401  (fixtures re-exported for this directory)
     CHAT,
     FEEDBACK,

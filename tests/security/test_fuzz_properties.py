@@ -24,7 +24,7 @@ from changeflow.forms import KINDS
 from changeflow.models import ChangeEvent, ChangeItem, ChangeKind, ChangeRequest, ChangeStatus
 from chatbot.api.views import stored_idempotency_key
 from chatbot.models import Feedback, Turn
-from chatbot.privacy.redaction import redact
+from chatbot.privacy import redact
 from faq.models import Department, Faq, FaqStatus
 from faq.selectors import today_local
 from tests.changeflow.conftest import client_for, editor_create

@@ -35,12 +35,14 @@ from django.test import Client
 from django.urls import reverse
 
 from changeflow import services as changeflow
+from changeflow.drafts import ItemDraft
 from changeflow.models import ChangeKind, ChangeRequest, ChangeStatus
 from chatbot import messages
 from chatbot.llm.fake import Behaviour, FakeLlm
 from chatbot.models import Composer, FailureClass, Outcome, PromptVersion, Turn
-from chatbot.privacy.redaction import redact
-from chatbot.services import question_lang, turn_ask
+from chatbot.pipeline import question_lang, turn_ask
+from chatbot.privacy import redact
+from faq.checks import injection_flags
 from faq.models import Faq
 from faq.retrieval.index import index_rebuild
 from faq.retrieval.text import normalize
@@ -123,7 +125,7 @@ def corpus_prompts() -> list[tuple[str, str, str, str]]:
 
 def corpus_figures() -> dict[str, Any]:
     prompts = corpus_prompts()
-    flagged = [(pid, lang, kind) for pid, lang, kind, text in prompts if changeflow.injection_flags([text])]
+    flagged = [(pid, lang, kind) for pid, lang, kind, text in prompts if injection_flags([text])]
     by_language = Counter(lang for _pid, lang, _kind, _text in prompts)
     return {
         "prompts": len(prompts),
@@ -137,7 +139,7 @@ def corpus_figures() -> dict[str, Any]:
             lang: f"{sum(1 for f in flagged if f[1] == lang)}/{count}" for lang, count in by_language.items()
         },
         "flagged_by_kind": dict(Counter(kind for _pid, _lang, kind in flagged)),
-        "not_flagged": [pid for pid, _lang, _kind, text in prompts if not changeflow.injection_flags([text])],
+        "not_flagged": [pid for pid, _lang, _kind, text in prompts if not injection_flags([text])],
     }
 
 
@@ -323,7 +325,7 @@ def test_the_corpus_has_more_than_100_prompts_of_every_variety_in_both_languages
     assert all(kinds[kind] >= 5 for kind in KINDS), kinds
     assert all(len(item.text) <= 500 for item in QUESTIONS)
     assert len(WHOLE_ATTACKS) >= 10
-    assert sum(1 for item in ALL_FAQ_INJECTIONS if not changeflow.injection_flags([item.answer])) >= 3
+    assert sum(1 for item in ALL_FAQ_INJECTIONS if not injection_flags([item.answer])) >= 3
 
 
 @pytest.mark.django_db
@@ -538,7 +540,7 @@ def test_instructions_hidden_in_faq_texts_change_nothing_and_reveal_nothing(
 
     for item in ALL_FAQ_INJECTIONS:
         faq = poisoned[item.id]
-        recognised = bool(changeflow.injection_flags([item.answer]))
+        recognised = bool(injection_flags([item.answer]))
         calls = llm.calls
         natural = ask(item.question)
         poisoned_signatures[item.id] = signature(natural)
@@ -645,7 +647,7 @@ def change_submit(editor: User, faq: Faq, *, answer: str, reason: str) -> Change
         title="案内文の更新",
         effective_date=today_local(),
         reason=reason,
-        items=[changeflow.ItemDraft(faq, faq.question, answer)],
+        items=[ItemDraft(faq, faq.question, answer)],
         submit=True,
     )
 
@@ -677,7 +679,7 @@ def test_corpus_submitted_through_the_change_flow_is_flagged_and_never_sent_once
         problems.setdefault(pid, []).append(text)
 
     for number, (pid, _lang, _kind, text) in enumerate(prompts):
-        expected = bool(changeflow.injection_flags([text]))
+        expected = bool(injection_flags([text]))
         for field in ("reason", "new_answer"):
             answer = f"{base_answer}{text}" if field == "new_answer" else f"{base_answer}（{number}版）"
             reason = text if field == "reason" else "案内文の見直し"

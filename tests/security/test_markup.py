@@ -27,15 +27,16 @@ from django.test import Client, override_settings
 from openpyxl import load_workbook
 from pytest_django import DjangoDbBlocker
 
-from analytics.report import CLUSTER_HEADER
-from analytics.services import aggregate_month
+from analytics.aggregation import aggregate_month
+from analytics.report.contents import CLUSTER_HEADER
 from changeflow import services as changeflow
+from changeflow.drafts import ItemDraft
 from changeflow.models import ChangeKind
 from chatbot.gate import DEFAULT_THRESHOLDS
 from chatbot.models import Channel, GateConfig
-from chatbot.services import turn_ask
+from chatbot.pipeline import turn_ask
 from faq.retrieval import vectorstore
-from faq.retrieval.index import forget_loaded_index
+from faq.retrieval.snapshot import forget_loaded_index
 from faq.selectors import today_local
 from tests.analytics.support import jst
 from tests.changeflow.conftest import editor_create
@@ -72,7 +73,7 @@ def month_create() -> None:
                 title=item.text,
                 effective_date=today_local(),
                 reason="案内文の修正",
-                items=[changeflow.ItemDraft(faq, faq.question, f"{item.id} の新しい回答です。")],
+                items=[ItemDraft(faq, faq.question, f"{item.id} の新しい回答です。")],
                 submit=True,
             )
             changeflow.change_approve(change=change, user=reviewer, comment="確認済み")

@@ -29,12 +29,14 @@ from django.test import Client
 from playwright.sync_api import Browser, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
-from analytics.services import aggregate_month, current_month
+from analytics.aggregation import aggregate_month
+from analytics.months import current_month
 from changeflow import services as changeflow
+from changeflow.drafts import ItemDraft
 from changeflow.models import ChangeKind
 from chatbot.llm.fake import Behaviour, FakeLlm
 from chatbot.models import Channel, Composer, FailureClass, Turn
-from chatbot.services import turn_ask
+from chatbot.pipeline import turn_ask
 from faq.models import Faq
 from faq.retrieval.index import index_rebuild
 from faq.selectors import today_local
@@ -267,7 +269,7 @@ def test_hostile_text_in_the_turn_log_dashboard_and_change_requests_never_runs(
         title=TEXTS[0] + TEXTS[18],
         effective_date=today_local(),
         reason="\n".join(TEXTS[:20]),
-        items=[changeflow.ItemDraft(faqs[1], f"{faqs[1].question}{TEXTS[20]}", f"{faqs[1].answer} {TEXTS[21]}")],
+        items=[ItemDraft(faqs[1], f"{faqs[1].question}{TEXTS[20]}", f"{faqs[1].answer} {TEXTS[21]}")],
         submit=True,
     )
     admin = User.objects.create_superuser("markup-browser-admin", "markup-admin@example.jp", "pw-markup-admin")

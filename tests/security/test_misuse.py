@@ -20,8 +20,9 @@ from pytest_django.fixtures import DjangoCaptureOnCommitCallbacks
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from analytics.models import MonthlyAggregate
-from analytics.services import current_month
+from analytics.months import current_month
 from changeflow import services
+from changeflow.drafts import ItemDraft
 from changeflow.models import ChangeKind, ChangeRequest, ChangeStatus
 from faq.models import Department, Faq
 from faq.selectors import today_local
@@ -313,7 +314,7 @@ def test_notice_for_a_title_saved_with_a_line_break_is_still_sent(
         new_value="700円",
         reason="手数料条例の改正",
         effective_date=today_local() + datetime.timedelta(days=3),
-        items=[services.ItemDraft(fee_faq, fee_faq.question, "1点につき700円です。")],
+        items=[ItemDraft(fee_faq, fee_faq.question, "1点につき700円です。")],
     )
     # Saved before line breaks were refused.
     ChangeRequest.objects.filter(pk=change.pk).update(title="粗大ごみ\r\n処理手数料の改定")

@@ -40,8 +40,9 @@ from django.utils import timezone
 from django_q.models import OrmQ, Schedule, Task
 
 from analytics.models import GapAction, GapActionKind, GapCluster, MonthlyAggregate
-from analytics.services import current_month
+from analytics.months import current_month
 from changeflow import services
+from changeflow.drafts import ItemDraft
 from changeflow.models import (
     ApprovalCheck,
     ChangeEvent,
@@ -49,7 +50,6 @@ from changeflow.models import (
     ChangeKind,
     ChangeRequest,
     ChangeStatus,
-    DepartmentMember,
 )
 from changeflow.staff import department_editor_group_ensure, faq_admin_group_ensure
 from chatbot.models import (
@@ -67,7 +67,7 @@ from chatbot.models import (
     Turn,
     TurnStatus,
 )
-from faq.models import Category, Department, Faq, FaqStatus, IndexGeneration, IndexStatus
+from faq.models import Category, Department, DepartmentMember, Faq, FaqStatus, IndexGeneration, IndexStatus
 from faq.selectors import today_local
 from tests.factories import CategoryFactory, DepartmentFactory, FaqFactory, UserFactory
 from tests.security import permission_rules as R
@@ -283,7 +283,7 @@ def build_world() -> World:
             title=title,
             effective_date=today_local() + datetime.timedelta(days=days),
             reason=reason,
-            items=[services.ItemDraft(faq, faq.question, faq.answer.replace(old, new) if old else faq.answer + "新")],
+            items=[ItemDraft(faq, faq.question, faq.answer.replace(old, new) if old else faq.answer + "新")],
             old_value=old,
             new_value=new,
             submit=submit,
@@ -424,7 +424,7 @@ def build_world() -> World:
         "chatbot.monitorcheck": {R.DEFAULT: reading},
         "analytics.monthlyaggregate": {R.DEFAULT: aggregate},
         "analytics.gapaction": {R.DEFAULT: gap_action},
-        "changeflow.departmentmember": {R.DEFAULT: member},
+        "faq.departmentmember": {R.DEFAULT: member},
         "changeflow.changerequest": {R.OWN: change_own, R.OTHER: change_other},
         "axes.accessattempt": {R.DEFAULT: locked_login},
         "axes.accesslog": {R.DEFAULT: login_log},
@@ -458,7 +458,7 @@ def w(world: World, db: None, settings: Any) -> World:
 QUERY: dict[str, dict[str, str]] = {
     # The user picker of the department-member form, as the admin's widget asks.
     "admin:autocomplete": {
-        "app_label": "changeflow",
+        "app_label": "faq",
         "model_name": "departmentmember",
         "field_name": "user",
         "term": "pm",

@@ -17,7 +17,7 @@ from typing import Any
 
 from django.conf import settings
 
-from chatbot.privacy.redaction import redact
+from chatbot.privacy import redact
 
 CORPUS = Path(__file__).resolve().parent / "pii_holdout"
 ARTIFACT = Path(settings.BASE_DIR) / "var" / "test-artifacts" / "security" / "pii_holdout.json"

@@ -24,7 +24,7 @@ Not a leak: an item that is also part of the town's own data or of the product's
 department phone numbers such as 0000-11-1101, the LLM instructions, the resident messages, the report headers)
 proves nothing wherever it is found, so `legitimate` items are skipped; there are none (EXPECTED_LEGITIMATE).
 
-Recall (items that chatbot.privacy.redaction.redact removes / items) and the false-positive rate on ordinary questions
+Recall (items that chatbot.privacy.redact removes / items) and the false-positive rate on ordinary questions
 with numbers (pii_corpus.ALL_ORDINARY_QUESTIONS) are written to var/test-artifacts/security/pii.json and
 printed on a line starting "PII:".
 """
@@ -50,17 +50,19 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.test import Client, override_settings
 
-from analytics.report import CLUSTER_HEADER, DEPARTMENT_HEADER
-from analytics.services import aggregate_month, current_month
+from analytics.aggregation import aggregate_month
+from analytics.months import current_month
+from analytics.report.contents import CLUSTER_HEADER, DEPARTMENT_HEADER
 from chatbot import messages
 from chatbot.gate import DEFAULT_THRESHOLDS
 from chatbot.llm import client as llm_client
 from chatbot.llm.fake import FakeLlm
 from chatbot.llm.prompts import PROMPT_V1
 from chatbot.models import Composer, Feedback, GateConfig, LlmSwitch, Outcome, PromptVersion, Turn
-from chatbot.privacy.redaction import KINDS, PLACEHOLDERS, redact
+from chatbot.privacy import KINDS, PLACEHOLDERS, redact
 from faq.retrieval import vectorstore
-from faq.retrieval.index import forget_loaded_index, index_rebuild
+from faq.retrieval.index import index_rebuild
+from faq.retrieval.snapshot import forget_loaded_index
 from tests.chatbot.pii_corpus import ALL_ORDINARY_QUESTIONS, DASHES, FULL_CORPUS, PiiCase, my_number_check_digit
 from tests.factories import DepartmentFactory
 from tests.faq.retrieval.conftest import town_create

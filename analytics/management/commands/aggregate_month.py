@@ -2,7 +2,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from analytics.services import aggregate_due, aggregate_month, parse_month
+from analytics.aggregation import aggregate_due, aggregate_month
+from analytics.months import parse_month
 
 
 class Command(BaseCommand):

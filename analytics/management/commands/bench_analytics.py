@@ -169,8 +169,8 @@ class Command(BaseCommand):
             written = generate_turns(count)
             payload = {"turns": written, "seconds": round(time.perf_counter() - started, 1)}
         else:
+            from analytics.aggregation import _answers_after, _gap_reasons, _rows, aggregate_month
             from analytics.clustering import distinct_wordings
-            from analytics.services import _answers_after, _gap_reasons, _rows, aggregate_month
 
             started = time.perf_counter()
             aggregate = aggregate_month(MONTH)

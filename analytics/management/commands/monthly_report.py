@@ -3,8 +3,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from analytics.report import FORMATS, build, render
-from analytics.services import parse_month
+from analytics.months import parse_month
+from analytics.report.contents import build
+from analytics.report.formats import FORMATS, render
 
 
 class Command(BaseCommand):
@@ -31,7 +32,7 @@ class Command(BaseCommand):
         if not out.parent.is_dir():
             raise CommandError(f"The folder {out.parent} does not exist.")
         if options["refresh"]:
-            from analytics.services import aggregate_month
+            from analytics.aggregation import aggregate_month
 
             aggregate_month(month)
         data = render(build(month), fmt)

@@ -3,7 +3,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from analytics.services import retention_cutoff, turns_purge
+from analytics.aggregation import retention_cutoff, turns_purge
 
 
 class Command(BaseCommand):

@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from chatbot.models import Channel
-from chatbot.services import turn_ask
+from chatbot.pipeline import turn_ask
 from faq.models import Faq
 from faq.retrieval.index import search
 

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from chatbot.bench.install import ThrowawayInstall
-from chatbot.gate.calibration import CAUTION_LEVELS, DEFAULT_CAUTION
+from chatbot.gate.shipped import CAUTION_LEVELS, DEFAULT_CAUTION
 from faq.retrieval.benchmark import load_localgovfaq, split_queries
 
 

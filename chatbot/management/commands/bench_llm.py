@@ -68,7 +68,7 @@ class Command(BaseCommand):
         from chatbot.llm import client
         from chatbot.llm.fake import FakeLlm
         from chatbot.models import Channel, Turn
-        from chatbot.services import turn_ask
+        from chatbot.pipeline import turn_ask
 
         cases = []
         for name in ("ja.jsonl", "en.jsonl"):

@@ -18,7 +18,7 @@ from chatbot.bench.loop import (
     folds_of,
     write_jsonl,
 )
-from chatbot.gate.calibration import CAUTION_LEVELS, DEFAULT_CAUTION
+from chatbot.gate.shipped import CAUTION_LEVELS, DEFAULT_CAUTION
 from faq.retrieval.benchmark import load_localgovfaq, split_queries
 
 DEPARTMENT = "総合案内"

@@ -6,24 +6,15 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from chatbot.gate.calibration import (
-    CAUTION_LEVELS,
-    DEFAULT_CAUTION,
-    calibrate,
-    cases_read,
-    cases_split,
-    fits_todays_features,
-    observe,
-    observed_dump,
-    observed_load,
-    oos_share_from,
-    shipped,
-)
+from chatbot.gate.calibration import calibrate
 from chatbot.gate.calibration import recalibrate as recalibrate_gate
+from chatbot.gate.observations import cases_read, cases_split, observe, observed_dump, observed_load, oos_share_from
+from chatbot.gate.shipped import CAUTION_LEVELS, DEFAULT_CAUTION, fits_todays_features, shipped
 from chatbot.models import GateConfig
+from chatbot.pipeline import PipelineConfig
 from chatbot.quality.evaluation import evaluate_cases
 from chatbot.quality.golden import labelled_turn_cases
-from chatbot.services import gate_config_create, gate_override
+from chatbot.services import gate_config_create
 
 # Fewer labelled questions than this cannot tell a better gate from a worse one.
 MIN_LABELLED = 20
@@ -243,8 +234,7 @@ class Command(BaseCommand):
         estimate is printed beside them."""
         before = evaluate_cases(cases, log=False, judge=False)
         candidate = GateConfig(kind="logistic", parameters=parameters)
-        with gate_override(candidate):
-            after = evaluate_cases(cases, log=False, judge=False)
+        after = evaluate_cases(cases, log=False, judge=False, config=PipelineConfig(gate=candidate))
         self.stdout.write(f"{'':<18}  {'live gate':>9}  {'proposal':>8}  {'out-of-fold':>11}")
         for key in COMPARED:
             self.stdout.write(

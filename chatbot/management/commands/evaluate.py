@@ -1,4 +1,3 @@
-import contextlib
 import json
 from pathlib import Path
 from typing import Any
@@ -7,8 +6,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from tqdm import tqdm
 
-from chatbot.gate.calibration import cases_read, cases_split
+from chatbot.gate.observations import cases_read, cases_split
 from chatbot.models import RunTrigger
+from chatbot.pipeline import PipelineConfig
 from chatbot.quality.evalruns import evaluation_run
 from chatbot.quality.evaluation import evaluate_cases
 from chatbot.quality.golden import golden_cases
@@ -80,7 +80,7 @@ class Command(BaseCommand):
                 if options["golden"]
                 else "no cases"
             )
-        from chatbot.llm.composer import prompt_in_use, prompt_override
+        from chatbot.llm.composer import prompt_in_use
         from chatbot.models import PromptVersion
 
         version = None
@@ -88,11 +88,8 @@ class Command(BaseCommand):
             version = PromptVersion.objects.filter(pk=options["prompt_version"]).first()
             if version is None:
                 raise CommandError(f"There is no prompt version {options['prompt_version']}.")
-        override = prompt_override(version) if version else contextlib.nullcontext()
-        with (
-            override,
-            tqdm(total=len(cases), desc="cases", unit="case", disable=options["verbosity"] < 1) as bar,
-        ):
+        config = PipelineConfig(prompt=version)
+        with tqdm(total=len(cases), desc="cases", unit="case", disable=options["verbosity"] < 1) as bar:
             if options["save"]:
                 label = (
                     "golden set"
@@ -108,14 +105,19 @@ class Command(BaseCommand):
                     log=not options["no_log"],
                     judge=not options["no_judge"],
                     progress=bar.update,
+                    config=config,
                 )
                 metrics = run.metrics
                 self.stderr.write(f"saved as evaluation run {run.pk}")
             else:
                 metrics = evaluate_cases(
-                    cases, log=not options["no_log"], progress=bar.update, judge=not options["no_judge"]
+                    cases,
+                    log=not options["no_log"],
+                    progress=bar.update,
+                    judge=not options["no_judge"],
+                    config=config,
                 )
-            used = prompt_in_use()
+            used = version or prompt_in_use()
         if options["store"]:
             if used is None:
                 raise CommandError("No prompt version to store the results on.")

@@ -9,18 +9,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from chatbot.bench.install import ThrowawayInstall
-from chatbot.gate.calibration import (
-    CAUTION_LEVELS,
-    SHIPPED,
-    Observed,
-    fit,
-    levels_for,
-    observed_dump,
-    observed_load,
-    recalibrated,
-    risk_coverage,
-    with_caution,
-)
+from chatbot.gate.calibration import fit, levels_for, recalibrated, risk_coverage
+from chatbot.gate.observations import Observed, observed_dump, observed_load
+from chatbot.gate.shipped import CAUTION_LEVELS, SHIPPED, with_caution
 from chatbot.management.commands.calibrate_gate import TABLE, table_lines
 from faq.retrieval.benchmark import load_localgovfaq, split_queries
 

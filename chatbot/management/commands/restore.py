@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from chatbot.backup import BackupError, restore
 from faq.retrieval import vectorstore
-from faq.retrieval.index import forget_loaded_index
+from faq.retrieval.snapshot import forget_loaded_index
 
 
 class Command(BaseCommand):

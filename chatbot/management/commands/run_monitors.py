@@ -3,7 +3,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from chatbot.models import Incident, IncidentStatus, Monitor
-from chatbot.quality.monitoring import MONITORS, run_canary, run_monitors
+from chatbot.quality.monitors import run_canary, run_monitors
+from chatbot.quality.readings import MONITORS
 
 
 class Command(BaseCommand):

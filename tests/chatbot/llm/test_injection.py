@@ -6,12 +6,12 @@ from typing import Any
 
 import pytest
 
-from changeflow.services import injection_flags
 from chatbot import messages
 from chatbot.llm.fake import Behaviour, FakeLlm
 from chatbot.models import Channel, Composer, FailureClass, Outcome, PromptVersion, Turn
-from chatbot.privacy.redaction import redact
-from chatbot.services import turn_ask
+from chatbot.pipeline import turn_ask
+from chatbot.privacy import redact
+from faq.checks import injection_flags
 from faq.models import Faq
 from faq.retrieval.index import index_rebuild
 from faq.retrieval.text import normalize

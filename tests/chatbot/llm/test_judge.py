@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
-from chatbot.gate.calibration import Case
+from chatbot.gate.observations import Case
 from chatbot.llm import judge
 from chatbot.llm.fake import Behaviour, FakeLlm
 from chatbot.llm.judge import JUDGE_PROMPT

@@ -8,7 +8,7 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 from chatbot.llm import client
 from chatbot.llm.fake import Behaviour, FakeLlm
 from chatbot.models import Channel, Composer, FailureClass, LlmSwitch, PromptVersion
-from chatbot.services import turn_ask
+from chatbot.pipeline import turn_ask
 from faq.models import Faq
 
 QUESTION = "住民票の写しを取りたい"

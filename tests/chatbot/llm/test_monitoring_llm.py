@@ -18,8 +18,9 @@ from chatbot.models import (
     SuspectedCause,
     Symptom,
 )
-from chatbot.quality.monitoring import llm_error_reading, run_canary
-from chatbot.services import turn_ask
+from chatbot.pipeline import turn_ask
+from chatbot.quality.monitors import run_canary
+from chatbot.quality.readings import llm_error_reading
 from faq.models import Faq
 from tests.chatbot.monitoring_support import golden_set
 

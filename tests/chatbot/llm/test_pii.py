@@ -7,8 +7,8 @@ import pytest
 from chatbot.llm.fake import FakeLlm
 from chatbot.llm.prompts import PROMPT_V1
 from chatbot.models import Composer, Turn
-from chatbot.privacy.redaction import PLACEHOLDERS
-from chatbot.services import turn_ask
+from chatbot.pipeline import turn_ask
+from chatbot.privacy import PLACEHOLDERS
 from faq.models import Faq
 from faq.retrieval.text import mostly_latin
 from tests.chatbot.llm.support import user_data

@@ -15,11 +15,12 @@ from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
 
-from chatbot.admin import LlmSwitchAdmin
+from chatbot.admin.llm import LlmSwitchAdmin
 from chatbot.llm.composer import llm_status
 from chatbot.llm.fake import Behaviour, FakeLlm
 from chatbot.models import Composer, LlmSwitch, PromptVersion, Turn
-from chatbot.services import prompt_version_activate, turn_ask
+from chatbot.pipeline import turn_ask
+from chatbot.services import prompt_version_activate
 from faq.models import Faq
 from tests.chatbot.llm.support import instructions_of
 

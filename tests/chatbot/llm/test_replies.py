@@ -8,7 +8,8 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 
 from chatbot.llm.fake import Behaviour, FakeLlm
 from chatbot.models import Composer, FailureClass, Outcome, PromptVersion, Turn
-from chatbot.services import prompt_version_activate, turn_ask
+from chatbot.pipeline import turn_ask
+from chatbot.services import prompt_version_activate
 from faq.models import Faq
 from faq.retrieval.text import normalize
 from tests.chatbot.chat_support import assert_contract

@@ -5,7 +5,7 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 
 from chatbot.llm.fake import FakeLlm
 from chatbot.llm.snippets import PASSAGE_CHARS, Snippet, passages, select
-from chatbot.services import turn_ask
+from chatbot.pipeline import turn_ask
 from faq.models import Faq
 from faq.retrieval.text import normalize
 from tests.chatbot.llm.support import user_data

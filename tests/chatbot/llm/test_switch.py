@@ -10,7 +10,7 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 from chatbot.llm.composer import ExtractiveComposer, LlmComposer, composer
 from chatbot.llm.fake import FakeLlm
 from chatbot.models import Composer, LlmSwitch, Outcome, PromptVersion, Turn
-from chatbot.services import turn_ask
+from chatbot.pipeline import turn_ask
 from faq.models import Faq
 
 QUESTION = "住民票の写しを取りたい"

@@ -14,10 +14,11 @@ from django.db import connection
 from django.urls import reverse
 
 from faq.models import Faq, FaqStatus, IndexedDocument, IndexGeneration, IndexStatus
-from faq.retrieval import index as index_module
+from faq.retrieval import snapshot as snapshot_module
 from faq.retrieval import vectorstore
 from faq.retrieval.engine import Snapshot
-from faq.retrieval.index import SearchResult, forget_loaded_index, index_rebuild, search
+from faq.retrieval.index import SearchResult, index_rebuild, search
+from faq.retrieval.snapshot import forget_loaded_index
 from faq.selectors import today_local
 from faq.services import faq_publish, faq_save, faq_withdraw
 from tests.factories import FaqFactory
@@ -146,7 +147,7 @@ def test_search_faq_valid_until_today_shown_today_and_hidden_after(town, monkeyp
 @pytest.mark.django_db
 def test_search_expired_faq_is_reported_and_ask_hands_off_to_its_department(town, monkeypatch):
     """A question about an expired rule is handed to the FAQ's department, never answered by a neighbour."""
-    from chatbot.services import turn_ask
+    from chatbot.pipeline import turn_ask
 
     today = today_local()
     crab = crab_create(town, valid_until=today - datetime.timedelta(days=1))
@@ -325,14 +326,14 @@ def test_search_loading_a_generation_that_a_rebuild_just_retired_still_answers(t
     The wrapper only fixes the interleaving: the rebuild runs between reading the active generation and loading it.
     """
     index_rebuild()
-    load = index_module._load_generation
+    load = snapshot_module._load_generation
 
     def load_after_switch(generation: IndexGeneration) -> Snapshot:
-        monkeypatch.setattr(index_module, "_load_generation", load)
+        monkeypatch.setattr(snapshot_module, "_load_generation", load)
         index_rebuild()
         return load(generation)
 
-    monkeypatch.setattr(index_module, "_load_generation", load_after_switch)
+    monkeypatch.setattr(snapshot_module, "_load_generation", load_after_switch)
 
     result = search("住民票の写しを取りたい")
 
@@ -422,7 +423,8 @@ def test_search_sees_vectors_written_by_another_process(indexed_town, isolated_i
     assert not search("住民票の写しがほしい").warnings
     generation = active_generation()
     names = [
-        vectorstore.collection_name(generation.collection_prefix, encoder.name) for encoder in index_module._encoders()
+        vectorstore.collection_name(generation.collection_prefix, encoder.name)
+        for encoder in snapshot_module.loaded_encoders()
     ]
     source = indexed_town["R-003"]
     # A new FAQ indexed by another process: its entry in the database, its vectors written over there.

@@ -1,0 +1,155 @@
+"""Street addresses with block or lot numbers (本町1丁目2番3号, 本町1-2-3, 123番地, 1-2 Honcho)."""
+
+from __future__ import annotations
+
+import re
+
+from chatbot.privacy.folding import MASK
+from chatbot.privacy.patterns import EN_HINT, KANJI, RB, UNITS, compile_pattern
+from chatbot.privacy.scanner import Scan, is_kanji, near_before, protected
+
+_NUM = r"[0-9]{1,4}"
+_ROOM = r"(?:[ ]?(?:[ァ-ヶー" + KANJI + r"A-Za-z]{1,15}[ ]?)?[0-9]{1,4}号室)?"
+_ADDRESS_BLOCKS = compile_pattern(
+    r"[0-9](?<![0-9]{2})[0-9]{0,3}(?:"
+    # 1丁目2番3号, 1丁目2番地3, 1丁目2-3, 1丁目2番
+    rf"丁目[ ]?{_NUM}(?:番地?(?!目)(?:[ ]?の(?=[ ]?[0-9]))?|-|の(?=[ ]?[0-9]))[ ]?(?:{_NUM}(?:号|番地?)?)?(?:-{_NUM})?"
+    # 123番地, 123番地の4, 123番地4
+    rf"|番地(?:[ ]?の?[ ]?{_NUM}(?:号)?)?(?:-{_NUM})?"
+    # 2番3号
+    rf"|番[ ]?{_NUM}号(?![車機線])"
+    r")" + _ROOM + r"(?![0-9])"
+)
+_NUM_NOT_0 = r"[1-9](?<![0-9A-Za-z][1-9])(?<![0-9][-.][1-9])[0-9]{0,3}"
+_ADDRESS_HYPHEN3 = compile_pattern(_NUM_NOT_0 + r"-" + _NUM + r"-" + _NUM + r"(?:-" + _NUM + r")?" + _ROOM + RB + UNITS)
+_ADDRESS_HYPHEN2 = compile_pattern(_NUM_NOT_0 + r"-" + _NUM + RB + UNITS)
+_ADDRESS_EN = compile_pattern(
+    r"[0-9](?<![0-9A-Za-z-][0-9])[0-9]{0,3}-[0-9]{1,4}(?:-[0-9]{1,4})?"
+    r",?[ ]+[A-Z][a-z]+(?:-(?:cho|machi|chome|ku|shi|mura))?"
+    r"(?:,?[ ]+[A-Z][a-z]+-(?:ku|shi|cho|machi|mura|gun|ken|to|fu))*"
+)
+_ADDRESS_WORD = compile_pattern(
+    r"(?:住所|在住|住んで|住まい|所在地|自宅|実家|転居先|転入先|引越し?先|本籍|address)", re.I
+)
+_ADDRESS_LEAD = compile_pattern(
+    r"^.*(?:現住所|住所|所在地|本籍地|本籍|自宅|実家|宛先|送付先|送り先|届け先|転居先|転入先|引越先|在住)"
+)
+_NOT_A_PLACE_END = (
+    "第",
+    "約",
+    "計",
+    "各",
+    "全",
+    "毎",
+    "同",
+    "問",
+    "例",
+    "図",
+    "表",
+    "章",
+    "節",
+    "項",
+    "条",
+    "号",
+    "版",
+    "巻",
+    "号館",
+    "問題",
+    "資料",
+    "別表",
+    "別紙",
+    "様式",
+    "番号",
+    "令和",
+    "平成",
+    "昭和",
+    "大正",
+    "明治",
+    "期間",
+    "期限",
+    "ページ",
+)
+_PLACE_SUFFIXES = "町村区市丁条通台丘目郡"
+_GA_FOLLOWERS = "丘関谷崎浜原森岡島瀬台坂峰沢池窪洞山"
+
+
+def _is_place_char(char: str) -> bool:
+    return is_kanji(char) or "\u30a1" <= char <= "\u30fa" or char in "ーヵヶノ"
+
+
+def _place_start(words: str, digits: str, start: int) -> int:
+    """Where the district name in front of a block number begins (``start`` if there is none)."""
+    i = start
+    if i > 0 and words[i - 1] == " " and i > 1 and _is_place_char(words[i - 2]):
+        i -= 1
+    limit = max(0, start - 30)
+    while i > limit:
+        char = words[i - 1]
+        if _is_place_char(char):
+            i -= 1
+        elif "0" <= digits[i - 1] <= "9" and i < start and words[i] in "条線" and i - 1 > limit:
+            i -= 1
+            while i > limit and "0" <= digits[i - 1] <= "9":
+                i -= 1
+        elif (char in "がケ" and i < start and words[i] in _GA_FOLLOWERS and i >= 2 and is_kanji(words[i - 2])) or (
+            char == " " and i >= 2 and words[i - 2] in "都道府県市区町村郡"
+        ):
+            i -= 1
+        elif char == "の" and i >= 2 and is_kanji(words[i - 2]) and i < start and _is_place_char(words[i]):
+            i -= 1  # 丸の内
+        elif "\u3041" <= char <= "\u3096":
+            # A district name in hiragana right after the city or ward: 横浜市西区みなとみらい
+            j = i - 1
+            while j > limit and "\u3041" <= words[j - 1] <= "\u3096":
+                j -= 1
+            if j > 0 and words[j - 1] in "都道府県市区町村郡":
+                i = j
+            else:
+                break
+        else:
+            break
+    prefix = words[i:start]
+    lead = _ADDRESS_LEAD.match(prefix)
+    if lead:
+        i += lead.end()
+    while i < start and words[i] == " ":
+        i += 1
+    return i
+
+
+def _place_is_plausible(place: str) -> bool:
+    place = place.strip()
+    if not place or place.endswith(_NOT_A_PLACE_END):
+        return False
+    return len(place) >= 2 or place[-1] in _PLACE_SUFFIXES
+
+
+def detect_addresses(scan: Scan) -> None:
+    if "丁目" in scan.digits or "番" in scan.digits:
+        found = [
+            (_place_start(scan.words, scan.digits, m.start()), m.end(), "address")
+            for m in _ADDRESS_BLOCKS.finditer(scan.digits)
+        ]
+        scan.mark_all(found)
+    if "-" not in scan.digits:
+        return
+    text = protected(scan.digits)
+    found = []
+    for m in _ADDRESS_HYPHEN3.finditer(text):
+        begin = _place_start(scan.words, scan.digits, m.start())
+        if _place_is_plausible(scan.words[begin : m.start()]):
+            found.append((begin, m.end(), "address"))
+    if EN_HINT.search(text):
+        found.extend((m.start(), m.end(), "address") for m in _ADDRESS_EN.finditer(text))
+    scan.mark_all(found)
+    for start, end, _ in found:
+        text = text[:start] + MASK * (end - start) + text[end:]
+    found = []
+    for m in _ADDRESS_HYPHEN2.finditer(text):
+        begin = _place_start(scan.words, scan.digits, m.start())
+        place = scan.words[begin : m.start()].strip()
+        if not _place_is_plausible(place):
+            continue
+        if place[-1] in "町村丁目" or near_before(scan.words, begin, _ADDRESS_WORD, 20):
+            found.append((begin, m.end(), "address"))
+    scan.mark_all(found)
