@@ -32,12 +32,13 @@ set_hypothesis_home_dir(settings.DATA_DIR / "hypothesis")
 # The rows the data migrations make (task schedules, gate version 1, prompt version 1 and the LLM switch), as the
 # test database had them when it was created.
 _MIGRATION_ROWS: dict[type[Model], list[dict[str, Any]]] = {}
+_MIGRATION_MODELS: tuple[Any, ...] = (Schedule, GateConfig, PromptVersion, LlmSwitch)
 
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
     with django_db_blocker.unblock():
-        for model in (Schedule, GateConfig, PromptVersion, LlmSwitch):
+        for model in _MIGRATION_MODELS:
             _MIGRATION_ROWS[model] = list(model.objects.values())
 
 
@@ -51,9 +52,9 @@ def migration_rows(request: pytest.FixtureRequest, django_db_blocker: Any) -> No
         return
     request.getfixturevalue("django_db_setup")
     with django_db_blocker.unblock():
-        for model, rows in _MIGRATION_ROWS.items():
+        for model in _MIGRATION_MODELS:
             if not model.objects.exists():
-                model.objects.bulk_create(model(**row) for row in rows)
+                model.objects.bulk_create(model(**row) for row in _MIGRATION_ROWS[model])
 
 
 @pytest.fixture
