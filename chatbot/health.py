@@ -42,7 +42,7 @@ def _indexes() -> tuple[dict[str, Any], dict[str, Any]]:
     try:
         for encoder in configured_encoders():
             name = vectorstore.collection_name(generation.collection_prefix, encoder.name)
-            counts[encoder.name] = vectorstore.VectorCollection(vectorstore.client(), name).count()
+            counts[encoder.name] = vectorstore.vector_store().collection(name).count()
     except Exception as exc:
         return lexical, {"status": "degraded", "detail": f"vector store unavailable: {exc.__class__.__name__}"}
     empty = [name for name, count in counts.items() if count == 0]

@@ -251,6 +251,9 @@ RETRIEVAL_ENCODERS = env.list(
 )
 EMBEDDING_MODEL = env.str("EMBEDDING_MODEL", default="")
 RETRIEVAL_RANKER = env.str("RETRIEVAL_RANKER", default=str(BASE_DIR / "faq" / "retrieval" / "ranker.json"))
+# Where the FAQ vectors are kept: a class by dotted path (`collection(name)`, `collection_names()`). The default,
+# chromadb, is embedded under the data directory, or a server when CHROMA_HOST is set.
+VECTOR_STORE = env.str("VECTOR_STORE", default="faq.retrieval.vectorstore.ChromaStore")
 CHROMA_HOST = env.str("CHROMA_HOST", default="")
 CHROMA_PORT = env.int("CHROMA_PORT", default=8000)
 CHROMA_PATH = DATA_DIR / "chroma"

@@ -45,7 +45,8 @@ def loaded_ranker() -> Ranker:
 
 def vector_collection(generation: IndexGeneration, encoder: Encoder) -> vectorstore.VectorCollection:
     name = vectorstore.collection_name(generation.collection_prefix, encoder.name)
-    return vectorstore.VectorCollection(vectorstore.client(), name)
+    collection: vectorstore.VectorCollection = vectorstore.vector_store().collection(name)
+    return collection
 
 
 def _load_generation(generation: IndexGeneration) -> Snapshot:

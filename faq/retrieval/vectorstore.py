@@ -1,4 +1,6 @@
-"""chromadb as the store of FAQ vectors: embedded by default, a server by configuration.
+"""The store of FAQ vectors, chosen by dotted path in the setting `VECTOR_STORE` (an object with
+`collection(name)` and `collection_names()`): `ChromaStore` by default, chromadb embedded in the data directory,
+or a chromadb server when `CHROMA_HOST` is set.
 
 Vectors are always computed by our encoders and passed in; chromadb never
 embeds text itself (its default embedding function would try to download a
@@ -14,6 +16,7 @@ import numpy as np
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
 from chromadb.utils.embedding_functions import register_embedding_function
 from django.conf import settings
+from django.utils.module_loading import import_string
 
 _clients: dict[str, Any] = {}
 _lock = threading.Lock()
@@ -129,16 +132,32 @@ class VectorCollection:
             return
 
 
+class ChromaStore:
+    """chromadb: a server (HttpClient) when `CHROMA_HOST` is set, else a directory (PersistentClient at
+    `CHROMA_PATH`, or at `path`)."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path
+
+    def collection(self, name: str) -> VectorCollection:
+        return VectorCollection(client(self.path), name)
+
+    def collection_names(self) -> list[str]:
+        return [str(getattr(item, "name", item)) for item in client(self.path).list_collections()]
+
+
+def vector_store() -> Any:
+    """The store named by `settings.VECTOR_STORE`."""
+    return import_string(settings.VECTOR_STORE)()
+
+
 def drop_index_collections(prefix: str = "faq-g") -> int:
     """Remove every index collection (after a restore, none matches the restored database)."""
-    chroma = client()
-    names = [getattr(item, "name", item) for item in chroma.list_collections()]
-    dropped = 0
+    store = vector_store()
+    names = [name for name in store.collection_names() if name.startswith(prefix)]
     for name in names:
-        if str(name).startswith(prefix):
-            chroma.delete_collection(name=str(name))
-            dropped += 1
-    return dropped
+        store.collection(name).drop()
+    return len(names)
 
 
 def collection_name(prefix: str, encoder_name: str) -> str:

@@ -132,3 +132,29 @@ def test_client_is_persistent_in_chroma_path_and_cached():
     assert settings.CHROMA_PATH.is_dir()
     assert any(settings.CHROMA_PATH.iterdir())
     assert [c.name for c in vectorstore.client(settings.CHROMA_PATH).list_collections()] == ["faq-g9-use-multilingual"]
+
+
+class RecordingStore(vectorstore.ChromaStore):
+    """The default chromadb store, noting which collections it was asked for."""
+
+    asked: list[str] = []
+
+    def collection(self, name: str) -> VectorCollection:
+        RecordingStore.asked.append(name)
+        return super().collection(name)
+
+
+@pytest.mark.django_db
+def test_the_vector_store_is_the_class_named_in_settings(town, settings) -> None:
+    from faq.retrieval.index import index_rebuild, search
+
+    settings.VECTOR_STORE = f"{__name__}.RecordingStore"
+    RecordingStore.asked = []
+
+    index_rebuild()
+    found = search(town["R-001"].question)
+
+    assert found.candidates[0].faq_id == town["R-001"].pk
+    assert RecordingStore.asked, "the index was built and read without the configured store"
+    assert all(name.startswith("faq-g") for name in RecordingStore.asked)
+    assert set(RecordingStore.asked) <= set(vectorstore.vector_store().collection_names())
