@@ -141,4 +141,3 @@ def remembered_e5_vectors() -> Iterator[None]:
     E5SmallEncoder._model = _RememberedE5(engine)
     yield
     E5SmallEncoder._model = engine
-
