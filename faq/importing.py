@@ -21,7 +21,7 @@ from faq import fileformats
 from faq.fileformats import FileFormatError
 from faq.models import ALTERNATE_SEPARATOR, Category, Department, Faq, FaqStatus
 from faq.retrieval.index import index_sync_on_commit
-from faq.services import category_get_or_create
+from faq.services import category_get_or_create, department_create, faq_save
 from faq.spreadsheet import restore
 
 COLUMNS = (
@@ -163,10 +163,9 @@ class _Importer:
             code = f"{code}X"
         department = Department(code=code, name=name, sort_order=1000)
         try:
-            department.full_clean()
+            department_create(department=department)
         except ValidationError as exc:
             raise _RowInvalid(_("department '%(name)s': %(err)s") % {"name": name, "err": _messages(exc)}) from exc
-        department.save()
         created.append(name)
         return department
 
@@ -238,12 +237,10 @@ class _Importer:
                 _("a published FAQ needs a department (fill the 'department' column or give --department-default)")
             )
         try:
-            faq.full_clean()
+            # One index update for every FAQ the import writes, queued when it commits (below).
+            faq_save(faq=faq, reason=self.options.reason or None, sync_index=False)
         except ValidationError as exc:
             raise _RowInvalid(_messages(exc)) from exc
-        if self.options.reason:
-            faq._change_reason = self.options.reason  # type: ignore[attr-defined]
-        faq.save()
         self.written_ids.append(faq.pk)
         for department_name in new_departments:
             self.departments[department_name] = Department.objects.get(name=department_name)

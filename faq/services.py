@@ -36,11 +36,20 @@ def faq_set_status(*, faqs: Iterable[Faq], status: str, reason: str | None = Non
 
 
 @transaction.atomic
-def faq_save(*, faq: Faq, reason: str | None = None) -> Faq:
-    """Save an edited FAQ as a new version and queue its index update."""
+def faq_save(*, faq: Faq, reason: str | None = None, sync_index: bool = True) -> Faq:
+    """Save an edited FAQ as a new version and queue its index update (`sync_index=False`: the caller queues one
+    update for many FAQs, as an import does)."""
     _save_version(faq, reason=reason)
-    index_sync_on_commit([faq.pk])
+    if sync_index:
+        index_sync_on_commit([faq.pk])
     return faq
+
+
+def department_create(*, department: Department) -> Department:
+    """A new department in the directory (validated; a version of its own in the history)."""
+    department.full_clean()
+    department.save()
+    return department
 
 
 @transaction.atomic

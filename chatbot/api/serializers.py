@@ -1,8 +1,10 @@
 """The public API's request and response serializers, with JSON-strict fields, and the schema's post-processing."""
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from chatbot.models import Composer, Outcome
@@ -69,13 +71,29 @@ class ContactSerializer(serializers.Serializer):
     closed_days = serializers.CharField()
 
 
+@extend_schema_field({"oneOf": [{"type": "string"}, {"type": "integer"}], "nullable": True})
+class CopiedField(serializers.Field):
+    """A value copied from the request as it came (the batch's question id: a string or a number)."""
+
+    def to_representation(self, value: Any) -> Any:
+        return value
+
+
+class CandidateSerializer(FaqRefSerializer):
+    fused = serializers.FloatField(required=False, help_text="The fused retrieval score before the re-ranker.")
+
+
 class ChatResponseSerializer(serializers.Serializer):
-    id = serializers.CharField(allow_null=True)
+    """The answer object of CONTRACTS section 2. Every turn's response (the API's, the command line's, an
+    evaluation's, a replayed idempotency key's) is rendered by it once (`render_response`); the fields an outcome
+    does not have are left out."""
+
+    id = CopiedField(allow_null=True, help_text="The question's id in a batch (`ask --jsonl-in`); null otherwise.")
     outcome = serializers.ChoiceField(choices=Outcome.choices)
     answer = serializers.CharField(allow_null=True)
     confidence = serializers.FloatField()
     sources = SourceSerializer(many=True)
-    candidates = FaqRefSerializer(many=True)
+    candidates = CandidateSerializer(many=True)
     choices = FaqRefSerializer(many=True, required=False)
     related = FaqRefSerializer(many=True, required=False)
     handoff = ContactSerializer(required=False, allow_null=True)
@@ -88,6 +106,11 @@ class ChatResponseSerializer(serializers.Serializer):
         required=False,
         help_text="With outcome answer: 'llm' for a checked LLM reply, 'extractive' for the FAQ's own text.",
     )
+
+
+def render_response(response: Mapping[str, Any]) -> dict[str, Any]:
+    """The turn's answer object as residents and scripts get it (and as the turn log keeps it)."""
+    return dict(ChatResponseSerializer(response).data)
 
 
 class ErrorSerializer(serializers.Serializer):

@@ -13,6 +13,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from chatbot.api.serializers import render_response
 from chatbot.models import Channel, FailureClass, Outcome, Turn, TurnStatus
 from chatbot.pipeline import steps
 from chatbot.pipeline.compose import compose, fault_response
@@ -121,6 +122,7 @@ def turn_ask(
         state.faq_versions = []
         response = fault_response(question_id, str(state.turn.pk), state.lang, state.department)
     response["failure_class"] = state.failure_class or None
+    response = render_response(response)
     if log:
         _log(state, response, total_ms=round((time.perf_counter() - started) * 1000, 2))
     return response
@@ -174,4 +176,4 @@ def _replay(turn: Turn) -> dict[str, Any]:
     if turn.status == TurnStatus.COMPLETED and turn.response:
         return dict(turn.response)
     response = fault_response(None, str(turn.pk), turn.lang or "ja", department_general_reception())
-    return response | {"failure_class": FailureClass.INTERNAL_ERROR}
+    return render_response(response | {"failure_class": FailureClass.INTERNAL_ERROR})

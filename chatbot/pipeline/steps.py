@@ -123,4 +123,6 @@ def _chosen(state: TurnState) -> bool:
     state.result.candidates = [picked, *(c for c in candidates if c.faq_id != state.chosen_faq)]
     state.outcome, state.failure_class, state.confidence = Outcome.ANSWER, FailureClass.NONE, 1.0
     state.features = {"chosen_by_resident": 1.0}
+    owner = faqs_by_id([state.chosen_faq]).get(state.chosen_faq)
+    state.department = owner.department if owner else None
     return True

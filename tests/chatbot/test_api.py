@@ -767,6 +767,8 @@ def test_chat_picked_choice_is_answered_with_that_faq_and_session_kept(indexed_t
     turn = Turn.objects.get(pk=body["turn_id"])
     assert turn.session_id == "conversation-1"
     assert turn.gate_features == {"chosen_by_resident": 1.0}
+    # The answered FAQ's department is the turn's, as for any answer (the monthly figures per department).
+    assert turn.department == picked.department
 
 
 @pytest.mark.django_db
