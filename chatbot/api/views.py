@@ -27,7 +27,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from chatbot import messages
-from chatbot.api.errors import ERRORS, error_response, request_lang
+from chatbot.api.errors import error_response, error_text, request_lang
 from chatbot.api.ratelimit import rate_limit_check
 from chatbot.api.serializers import (
     ChatRequestSerializer,
@@ -253,8 +253,7 @@ class SchemaView(SpectacularAPIView):
         }
         for kind, (code, status_code) in codes.items():
             if isinstance(exc, kind):
-                japanese, english = ERRORS[code]
-                message = english if request_lang(self.request) == "en" else japanese
+                message = error_text(code, request_lang(self.request))
                 return JsonResponse(  # type: ignore[return-value]
                     {"error": {"code": code, "message": message}}, status=status_code
                 )

@@ -13,7 +13,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector, CollectorRegistry
 
-from chatbot.api.errors import ERRORS, request_lang
+from chatbot.api.errors import error_text, request_lang
 from chatbot.quality.metrics import SOURCES, MetricSource
 
 logger = logging.getLogger(__name__)
@@ -53,8 +53,7 @@ REGISTRY.register(DatabaseCollector())
 
 
 def _error(request: HttpRequest, code: str, status: int) -> JsonResponse:
-    japanese, english = ERRORS[code]
-    message = english if request_lang(request) == "en" else japanese
+    message = error_text(code, request_lang(request))
     return JsonResponse({"error": {"code": code, "message": message}}, status=status)
 
 

@@ -49,6 +49,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.test import Client, override_settings
+from django.utils import translation
 
 from analytics.aggregation import aggregate_month
 from analytics.months import current_month
@@ -274,8 +275,9 @@ def _letters(number: int) -> str:
 def _fixed_texts() -> list[str]:
     """Texts of the product itself that turns, requests and reports carry whatever the resident asked."""
     texts = [PROMPT_V1, *CLUSTER_HEADER, *DEPARTMENT_HEADER]
-    for japanese, english in messages.TEXTS.values():
-        texts += [japanese, english]
+    for lang in ("ja", "en"):
+        with translation.override(lang):
+            texts += [str(template) for template in messages.TEXTS.values()]
     return texts
 
 
