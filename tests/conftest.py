@@ -12,6 +12,7 @@ from django.test import Client
 from django_q.models import Schedule
 from hypothesis import settings as hypothesis_settings
 from hypothesis.configuration import set_hypothesis_home_dir
+from pytest_django.plugin import blocking_manager_key
 
 from chatbot.models import GateConfig, LlmSwitch, PromptVersion
 from faq.models import Department
@@ -42,16 +43,22 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
             _MIGRATION_ROWS[model] = list(model.objects.values())
 
 
-@pytest.fixture(autouse=True)
-def migration_rows(request: pytest.FixtureRequest, django_db_blocker: Any) -> None:
+def _empties_the_database(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    transactional = bool(marker and (marker.kwargs.get("transaction") or marker.kwargs.get("serialized_rollback")))
+    return transactional or bool({"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
     """A transactional test empties the database when it ends. The suite runs in parallel, file by file, so a
-    test that expects what the migrations made may come after one in the same process: put those rows back."""
-    if request.node.get_closest_marker("django_db") is None and not {"db", "transactional_db"} & set(
-        request.fixturenames
-    ):
+    test that expects what the migrations made may come after one in the same process: once the test's fixtures
+    are torn down (the database emptied), put those rows back."""
+    yield
+    # After the last test the test database itself is gone.
+    if nextitem is None or not _MIGRATION_ROWS or not _empties_the_database(item):
         return
-    request.getfixturevalue("django_db_setup")
-    with django_db_blocker.unblock():
+    with item.config.stash[blocking_manager_key].unblock():
         for model in _MIGRATION_MODELS:
             if not model.objects.exists():
                 model.objects.bulk_create(model(**row) for row in _MIGRATION_ROWS[model])
