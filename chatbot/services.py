@@ -1,5 +1,5 @@
-"""Writes of the chat app: the turn log's upkeep, gate and prompt versions. One question's path is
-`chatbot.pipeline`."""
+"""Writes of the chat app: asking a question (`turn_ask`, which runs `chatbot.pipeline` and logs the turn), the turn
+log's upkeep, feedback, gate and prompt versions."""
 
 import datetime
 from typing import Any
@@ -8,7 +8,19 @@ from django.db import transaction
 from django.utils import timezone
 
 from chatbot.models import Channel, Feedback, GateConfig, PromptVersion, Turn, TurnStatus
+from chatbot.pipeline import IdempotencyConflict, turn_ask
 from chatbot.privacy import redact
+
+__all__ = [
+    "IdempotencyConflict",
+    "feedback_record",
+    "gate_config_activate",
+    "gate_config_create",
+    "prompt_version_activate",
+    "turn_ask",
+    "turns_delete_before",
+    "turns_reap",
+]
 
 
 def turns_delete_before(*, cutoff: datetime.datetime) -> int:
