@@ -4,6 +4,7 @@
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from chatbot.gate.observations import Case
 from chatbot.models import GoldenCase, RegressionCheck
 from chatbot.pipeline import PipelineConfig
 from chatbot.quality.golden import golden_cases
@@ -15,13 +16,22 @@ class GoldenSetCheck:
     """Answers on the golden set with the change's texts must not get worse than with the live ones, unless a
     reviewer records why they approve anyway."""
 
+    def __init__(self) -> None:
+        self._cases: list[Case] | None = None
+
+    def cases(self) -> list[Case]:
+        """The golden set's cases in use, read once per check."""
+        if self._cases is None:
+            self._cases = golden_cases()
+        return self._cases
+
     def in_use(self) -> bool:
         """Whether there is anything to evaluate (a golden set with cases in use)."""
         return GoldenCase.objects.filter(active=True).exists()
 
     def steps(self) -> int:
         """How many progress steps `run` reports (each case is asked twice: live and as proposed)."""
-        return 2 * len(golden_cases())
+        return 2 * len(self.cases())
 
     def run(
         self, *, target: str, faqs: Mapping[int, Faq], user: Any, progress: Callable[[int], None] | None = None
@@ -33,6 +43,7 @@ class GoldenSetCheck:
             target=target,
             candidate=PipelineConfig.with_faqs(faqs),
             user=user,
+            cases=self.cases(),
             progress=progress,
         )
 
