@@ -32,7 +32,7 @@ class ChangeRequestAdmin(admin.ModelAdmin):
 
     list_display = ["id", "title", "kind", "department", "effective_date", "status", "created_by", "open_page"]
     list_filter = ["status", "kind", "department"]
-    search_fields = ["title", "reason", "items__new_answer"]
+    search_fields = ["title", "reason", "items__new_answer", "items__new_answer_en"]
     date_hierarchy = "effective_date"
     inlines = [ChangeEventInline]
 

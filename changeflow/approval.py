@@ -41,10 +41,16 @@ def change_items(change: ChangeRequest) -> list[ChangeItem]:
 
 
 def texts_fingerprint(change: ChangeRequest, items: Sequence[ChangeItem]) -> str:
-    """What a check evaluates: each item's FAQ, withdrawal, category and proposed texts, and the notice URL."""
+    """What a check evaluates: each item's FAQ, withdrawal, category and proposed texts (the English ones when it
+    carries English, so that the fingerprint of an item without English is what it was before English), and the
+    notice URL."""
     payload = [
         change.notice_url,
-        [[item.faq_id, item.withdraw, item.category_id, item.new_question, item.new_answer] for item in items],
+        [
+            [item.faq_id, item.withdraw, item.category_id, item.new_question, item.new_answer]
+            + ([item.new_question_en, item.new_answer_en] if item.has_english else [])
+            for item in items
+        ],
     ]
     return hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode()).hexdigest()
 

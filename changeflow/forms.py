@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from changeflow import permissions
 from changeflow.drafts import ItemDraft
 from changeflow.models import COMMENT_MAX_CHARS, REASON_MAX_CHARS, VALUE_MAX_CHARS, ChangeKind
-from changeflow.values import ValueProposal, value_replace
+from changeflow.values import ENGLISH, ValueProposal, value_replace
 from faq.forms import one_newline
 from faq.models import (
     ANSWER_MAX_CHARS,
@@ -60,7 +60,7 @@ KINDS: dict[str, KindSpec] = {
     ),
     ChangeKind.NEW_SERVICE: KindSpec(
         _("A new service starts: a new FAQ is published on the effective date."),
-        ("new_question", "new_answer", "new_category"),
+        ("new_question", "new_answer", "new_question_en", "new_answer_en", "new_category"),
     ),
     ChangeKind.SERVICE_END: KindSpec(
         _("A service ends: the chosen FAQs are withdrawn on the effective date."),
@@ -75,6 +75,9 @@ KINDS: dict[str, KindSpec] = {
 
 # Hidden fields of the preview: the old and new value its proposed texts were made from.
 PROPOSED_FROM = ("proposed_from_old", "proposed_from_new")
+# The preview's fields of one FAQ's new texts, by FAQ number: q-12 and a-12; qe-12 and ae-12 in English.
+TEXT_FIELDS = ("q", "a")
+TEXT_FIELDS_EN = ("qe", "ae")
 
 
 class FaqChoiceField(forms.ModelMultipleChoiceField):
@@ -118,6 +121,16 @@ class ChangeRequestForm(forms.Form):
     new_answer = forms.CharField(
         label=_("Answer of the new FAQ"), max_length=ANSWER_MAX_CHARS, required=False, widget=forms.Textarea
     )
+    new_question_en = forms.CharField(
+        label=_("English question of the new FAQ (optional)"), max_length=QUESTION_MAX_CHARS, required=False
+    )
+    new_answer_en = forms.CharField(
+        label=_("English answer of the new FAQ (optional)"),
+        max_length=ANSWER_MAX_CHARS,
+        required=False,
+        widget=forms.Textarea,
+        help_text=_("For residents who use the chat in English: give both English texts or neither."),
+    )
     new_category = forms.ModelChoiceField(queryset=Category.objects.all(), label=_("Category"), required=False)
     reason = forms.CharField(label=_("Reason"), max_length=REASON_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 3}))
     notice_url = forms.URLField(
@@ -147,7 +160,8 @@ class ChangeRequestForm(forms.Form):
         )
         self.fields["old_value"].label = self.spec.old_label or _("Current value")
         self.fields["new_value"].label = self.spec.new_label or _("New value")
-        for name in ("old_value", "new_value", "faqs", "new_question", "new_answer", "new_category"):
+        optional = ("old_value", "new_value", "faqs", "new_question", "new_answer", "new_question_en", "new_answer_en")
+        for name in (*optional, "new_category"):
             if name not in self.spec.fields:
                 del self.fields[name]
 
@@ -164,6 +178,22 @@ def item_proposals(form: ChangeRequestForm) -> dict[int, ValueProposal]:
     return {
         faq.pk: value_replace(texts=(faq.question, faq.answer), old_value=old, new_value=new, kind=form.kind)
         for faq in cleaned.get("faqs", [])
+    }
+
+
+def item_proposals_en(form: ChangeRequestForm) -> dict[int, ValueProposal]:
+    """The same for the English question and answer of each chosen FAQ that has them (English forms of the value:
+    "300 yen", "¥300", "5:15 p.m."; see `value_replace`). FAQs without English are left out: they stay without."""
+    cleaned = form.cleaned_data
+    if form.kind in (ChangeKind.NEW_SERVICE, ChangeKind.SERVICE_END):
+        return {}
+    old, new = cleaned.get("old_value", ""), cleaned.get("new_value", "")
+    return {
+        faq.pk: value_replace(
+            texts=(faq.question_en, faq.answer_en), old_value=old, new_value=new, kind=form.kind, language=ENGLISH
+        )
+        for faq in cleaned.get("faqs", [])
+        if faq.has_english
     }
 
 
@@ -186,31 +216,50 @@ def item_drafts(form: ChangeRequestForm, data: Any) -> list[ItemDraft]:
                 cleaned.get("new_question", ""),
                 cleaned.get("new_answer", ""),
                 category=cleaned.get("new_category"),
+                new_question_en=one_newline(cleaned.get("new_question_en", "")),
+                new_answer_en=one_newline(cleaned.get("new_answer_en", "")),
             )
         ]
-    proposals = item_proposals(form)
+    proposals, proposals_en = item_proposals(form), item_proposals_en(form)
     values = (cleaned.get("old_value", ""), cleaned.get("new_value", ""))
     earlier = tuple(data.get(name) for name in PROPOSED_FROM)
+    again = None not in earlier and earlier != values
     drafts = []
     for faq in cleaned.get("faqs", []):
         if form.kind == ChangeKind.SERVICE_END:
             drafts.append(ItemDraft(faq, faq.question, faq.answer, withdraw=True))
             continue
-        proposed = proposals[faq.pk].texts
-        superseded: tuple[str, ...] = ()
-        if None not in earlier and earlier != values:
-            superseded = value_replace(
-                texts=(faq.question, faq.answer), old_value=earlier[0], new_value=earlier[1]
-            ).texts
-        texts = []
-        for prefix, part in (("q", 0), ("a", 1)):
-            posted = data.get(f"{prefix}-{faq.pk}")
-            if posted is None or (superseded and same_text(posted, superseded[part])):
-                texts.append(proposed[part])
-            else:
-                texts.append(one_newline(posted))
-        drafts.append(ItemDraft(faq, texts[0], texts[1]))
+        today = (faq.question, faq.answer)
+        superseded = value_replace(texts=today, old_value=earlier[0], new_value=earlier[1]).texts if again else ()
+        question, answer = _posted_texts(data, TEXT_FIELDS, faq.pk, proposals[faq.pk].texts, superseded)
+        draft = ItemDraft(faq, question, answer)
+        if faq.pk in proposals_en:
+            today_en = (faq.question_en, faq.answer_en)
+            superseded_en = (
+                value_replace(texts=today_en, old_value=earlier[0], new_value=earlier[1], language=ENGLISH).texts
+                if again
+                else ()
+            )
+            draft.new_question_en, draft.new_answer_en = _posted_texts(
+                data, TEXT_FIELDS_EN, faq.pk, proposals_en[faq.pk].texts, superseded_en
+            )
+        drafts.append(draft)
     return drafts
+
+
+def _posted_texts(
+    data: Any, prefixes: tuple[str, str], pk: int, proposed: tuple[str, ...], superseded: tuple[str, ...]
+) -> tuple[str, str]:
+    """One FAQ's posted question and answer; the proposal where none was posted or the posted one is still the
+    proposal made from earlier values."""
+    texts = []
+    for part, prefix in enumerate(prefixes):
+        posted = data.get(f"{prefix}-{pk}")
+        if posted is None or (superseded and same_text(posted, superseded[part])):
+            texts.append(proposed[part])
+        else:
+            texts.append(one_newline(posted))
+    return texts[0], texts[1]
 
 
 def apply_errors(form: forms.Form, errors: dict[str, list[str]] | ValidationError) -> None:

@@ -108,6 +108,15 @@ class ChangeItem(models.Model):
     current_answer = models.TextField(_("answer at submission"), blank=True)
     new_question = models.CharField(_("new question"), max_length=QUESTION_MAX_CHARS, blank=True)
     new_answer = models.TextField(_("new answer"), blank=True, validators=[MaxLengthValidator(ANSWER_MAX_CHARS)])
+    # The English texts: empty for an FAQ without English (and a new FAQ given none), which stays without.
+    current_question_en = models.CharField(
+        _("English question at submission"), max_length=QUESTION_MAX_CHARS, blank=True
+    )
+    current_answer_en = models.TextField(_("English answer at submission"), blank=True)
+    new_question_en = models.CharField(_("new English question"), max_length=QUESTION_MAX_CHARS, blank=True)
+    new_answer_en = models.TextField(
+        _("new English answer"), blank=True, validators=[MaxLengthValidator(ANSWER_MAX_CHARS)]
+    )
     before_history_id = models.IntegerField(_("FAQ version before publication"), null=True, blank=True)
     published_history_id = models.IntegerField(_("FAQ version published"), null=True, blank=True)
 
@@ -118,6 +127,19 @@ class ChangeItem(models.Model):
 
     def __str__(self) -> str:
         return self.new_question or self.current_question
+
+    @property
+    def has_english(self) -> bool:
+        """Whether the item carries English texts: its FAQ had them at submission, or the new FAQ is given them."""
+        return bool(self.current_question_en.strip() or self.new_question_en.strip())
+
+    @property
+    def english_changed(self) -> bool:
+        """Whether publishing writes new English texts (else the FAQ's English is left as it is then)."""
+        return bool(self.new_question_en.strip()) and (
+            self.new_question_en.strip() != self.current_question_en.strip()
+            or self.new_answer_en.strip() != self.current_answer_en.strip()
+        )
 
 
 class ChangeEvent(models.Model):

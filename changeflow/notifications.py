@@ -65,11 +65,15 @@ def send_change_notice(change_id: int, action: str) -> int:
         status_ja = change.get_status_display()
     with translation.override("en"):
         status_en = change.get_status_display()
+    # FAQs whose English question and answer change with the Japanese ones.
+    english = sum(1 for item in change.items.all() if item.english_changed)
+    english_ja = f"英語の文面: {english}件のFAQで英語の質問・回答も変わります\n" if english else ""
+    english_en = f"English texts: the English question and answer change too ({english} FAQ(s))\n" if english else ""
     body = (
         f"{ja}\n\n担当課: {change.department.name}\n施行日: {change.effective_date:%Y-%m-%d}\n"
         f"状態: {status_ja}\n{(change.review_comment and '審査コメント: ' + change.review_comment + chr(10)) or ''}"
-        f"{link}\n\n----\n{en}\n\nDepartment: {change.department.name_en or change.department.name}\n"
-        f"Effective date: {change.effective_date:%Y-%m-%d}\nStatus: {status_en}\n{link}\n"
+        f"{english_ja}{link}\n\n----\n{en}\n\nDepartment: {change.department.name_en or change.department.name}\n"
+        f"Effective date: {change.effective_date:%Y-%m-%d}\nStatus: {status_en}\n{english_en}{link}\n"
     )
     send_mail(one_line(f"[{settings.TOWN_NAME} FAQ] {ja} / {en}"), body, None, recipients)
     return len(recipients)

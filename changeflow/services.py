@@ -100,6 +100,8 @@ def _check_items(change: ChangeRequest, items: Sequence[ItemDraft], *, confirm_p
 def _write_items(change: ChangeRequest, items: Sequence[ItemDraft]) -> None:
     change.items.all().delete()
     for draft in items:
+        english = draft.faq is not None and draft.faq.has_english
+        new_question_en, new_answer_en = draft.english()
         item = ChangeItem(
             request=change,
             faq=draft.faq,
@@ -109,6 +111,10 @@ def _write_items(change: ChangeRequest, items: Sequence[ItemDraft]) -> None:
             current_answer=draft.faq.answer if draft.faq else "",
             new_question=draft.new_question.strip(),
             new_answer=draft.new_answer.strip(),
+            current_question_en=draft.faq.question_en if draft.faq and english else "",
+            current_answer_en=draft.faq.answer_en if draft.faq and english else "",
+            new_question_en=new_question_en,
+            new_answer_en=new_answer_en,
         )
         item.full_clean(exclude=["request"])
         item.save()
@@ -157,9 +163,15 @@ def change_create(
 
 @transaction.atomic
 def change_update_texts(
-    *, change: ChangeRequest, user: Any, texts: dict[int, tuple[str, str]], comment: str = ""
+    *,
+    change: ChangeRequest,
+    user: Any,
+    texts: dict[int, tuple[str, str]],
+    comment: str = "",
+    texts_en: dict[int, tuple[str, str]] | None = None,
 ) -> None:
-    """Edit the proposed FAQ texts: the author while it is a draft, a reviewer while it waits for review."""
+    """Edit the proposed FAQ texts: the author while it is a draft, a reviewer while it waits for review.
+    `texts_en`: the English question and answer by item, for items that carry English (others are ignored)."""
     change = ChangeRequest.objects.select_for_update().get(pk=change.pk)
     author_editing = change.status == ChangeStatus.DRAFT and change.created_by_id == user.pk
     reviewer_editing = change.status == ChangeStatus.SUBMITTED and can_review(user, change)
@@ -169,15 +181,32 @@ def change_update_texts(
     drafts = []
     for item in items:
         question, answer = texts.get(item.pk, (item.new_question, item.new_answer))
-        drafts.append(ItemDraft(item.faq, question, answer, item.withdraw, item.category))
+        draft = ItemDraft(item.faq, question, answer, item.withdraw, item.category)
+        if item.has_english:
+            draft.new_question_en, draft.new_answer_en = (texts_en or {}).get(
+                item.pk, (item.new_question_en, item.new_answer_en)
+            )
+        drafts.append(draft)
     _check_items(change, drafts, confirm_past=True)
     for item, draft in zip(items, drafts, strict=True):
         item.new_question, item.new_answer = draft.new_question.strip(), draft.new_answer.strip()
+        if item.has_english:
+            item.new_question_en, item.new_answer_en = _item_english(item, draft)
         item.full_clean(exclude=["request"])
-        item.save(update_fields=["new_question", "new_answer"])
+        item.save(update_fields=["new_question", "new_answer", "new_question_en", "new_answer_en"])
     change.flags = injection_flags(texts_of(change, items))
     change.save(update_fields=["flags", "updated_at"])
     _event(change, actor=user, action="edited", before=change.status, after=change.status, comment=comment)
+
+
+def _item_english(item: ChangeItem, draft: ItemDraft) -> tuple[str, str]:
+    """The English texts an edit leaves on an item that carries English: as edited, measured against the FAQ's
+    English at submission (not today's, which may have been edited since)."""
+    if item.faq is None:
+        return draft.english()
+    question = item.current_question_en if draft.new_question_en is None else draft.new_question_en
+    answer = item.current_answer_en if draft.new_answer_en is None else draft.new_answer_en
+    return question.strip(), answer.strip()
 
 
 @transaction.atomic
@@ -243,11 +272,14 @@ def _publish(change: ChangeRequest, *, actor: Any) -> None:
 
 def item_applied(change: ChangeRequest, item: ChangeItem, faq: Faq | None) -> Faq:
     """The FAQ as publishing `item` leaves it, not saved: a new FAQ when `faq` is None, else `faq` itself with the
-    item's texts (and the change's notice URL where it had no source) or withdrawn."""
+    item's texts (and the change's notice URL where it had no source) or withdrawn. The English texts go with the
+    Japanese when the item changes them; otherwise the FAQ's English is left as it is."""
     if faq is None:
         return Faq(
             question=item.new_question,
             answer=item.new_answer,
+            question_en=item.new_question_en,
+            answer_en=item.new_answer_en,
             department=change.department,
             category=item.category,
             source_url=change.notice_url,
@@ -257,6 +289,8 @@ def item_applied(change: ChangeRequest, item: ChangeItem, faq: Faq | None) -> Fa
         faq.status = FaqStatus.WITHDRAWN
     else:
         faq.question, faq.answer = item.new_question, item.new_answer
+        if item.english_changed:
+            faq.question_en, faq.answer_en = item.new_question_en, item.new_answer_en
         if change.notice_url and not faq.source_url:
             faq.source_url = change.notice_url
     return faq
@@ -337,6 +371,7 @@ def change_rollback(*, change: ChangeRequest, user: Any, comment: str) -> None:
         else:
             before = faq.history.get(history_id=item.before_history_id)
             faq.question, faq.answer, faq.status = before.question, before.answer, before.status
+            faq.question_en, faq.answer_en = before.question_en, before.answer_en
             faq.source_url = before.source_url
         faq_save(faq=faq, reason=reason)
     _notify(change, "rolled_back")

@@ -56,6 +56,9 @@ def faq_admin_group_ensure() -> Group:
             "view_promptversion",
             "add_promptversion",
             "change_promptversion",
+            # Machine translations residents were shown: approving one into its FAQ, or rejecting it.
+            "view_machinetranslation",
+            "change_machinetranslation",
             # The golden set the bot is evaluated on.
             "view_goldencase",
             "add_goldencase",

@@ -25,11 +25,14 @@ from changeflow.drafts import ItemDraft, validate_change
 from changeflow.forms import (
     KINDS,
     PROPOSED_FROM,
+    TEXT_FIELDS,
+    TEXT_FIELDS_EN,
     ChangeRequestForm,
     ReviewForm,
     apply_errors,
     item_drafts,
     item_proposals,
+    item_proposals_en,
     same_text,
 )
 from changeflow.models import ChangeKind, ChangeRequest, ChangeStatus, CheckStatus
@@ -103,7 +106,7 @@ def change_create(request: HttpRequest, kind: str) -> HttpResponse:
     proposed_from: list[tuple[str, str]] = []
     if request.method == "POST" and form.is_valid():
         drafts = item_drafts(form, request.POST)
-        proposals = item_proposals(form)
+        proposals, proposals_en = item_proposals(form), item_proposals_en(form)
         data = form.cleaned_data
         if "old_value" in form.fields:
             proposed_from = [(PROPOSED_FROM[0], data["old_value"]), (PROPOSED_FROM[1], data["new_value"])]
@@ -145,7 +148,7 @@ def change_create(request: HttpRequest, kind: str) -> HttpResponse:
                     else _("Change request #%(id)d was saved as a draft.") % {"id": change.pk},
                 )
                 return redirect("changeflow:detail", pk=change.pk)
-        items = _preview(drafts, proposals)
+        items = _preview(drafts, proposals, proposals_en)
     return render(
         request,
         "changeflow/form.html",
@@ -162,28 +165,43 @@ def change_create(request: HttpRequest, kind: str) -> HttpResponse:
     )
 
 
-def _preview(drafts: list[ItemDraft], proposals: dict[int, ValueProposal]) -> list[dict[str, Any]]:
+def _preview(
+    drafts: list[ItemDraft], proposals: dict[int, ValueProposal], proposals_en: dict[int, ValueProposal]
+) -> list[dict[str, Any]]:
     rows = []
     for draft in drafts:
         current_q, current_a = (draft.faq.question, draft.faq.answer) if draft.faq else ("", "")
         new_q, new_a = ("", "") if draft.withdraw else (draft.new_question, draft.new_answer)
-        question_diff = side_by_side(current_q, new_q)
-        answer_diff = side_by_side(current_a, new_a)
         proposal = proposals.get(draft.faq.pk) if draft.faq else None
+        english = draft.faq.has_english if draft.faq else any(draft.english())
+        current_en = (draft.faq.question_en, draft.faq.answer_en) if draft.faq and english else ("", "")
+        new_en = ("", "") if draft.withdraw else draft.english()
+        proposal_en = proposals_en.get(draft.faq.pk) if draft.faq else None
         rows.append(
             {
                 "faq": draft.faq,
                 "withdraw": draft.withdraw,
                 "new_question": draft.new_question,
                 "new_answer": draft.new_answer,
-                "question_diff": question_diff,
-                "answer_diff": answer_diff,
+                "question_diff": side_by_side(current_q, new_q),
+                "answer_diff": side_by_side(current_a, new_a),
                 "proposal": proposal,
-                "edited": proposal is not None
-                and not all(same_text(a, b) for a, b in zip((new_q, new_a), proposal.texts, strict=True)),
+                "edited": _edited((new_q, new_a), proposal),
+                "english": english,
+                "new_question_en": new_en[0],
+                "new_answer_en": new_en[1],
+                "question_en_diff": side_by_side(current_en[0], new_en[0]),
+                "answer_en_diff": side_by_side(current_en[1], new_en[1]),
+                "proposal_en": proposal_en,
+                "edited_en": _edited(new_en, proposal_en),
             }
         )
     return rows
+
+
+def _edited(texts: tuple[str, str], proposal: ValueProposal | None) -> bool:
+    """Whether the texts are no longer what the automatic replacement proposed (edited by hand)."""
+    return proposal is not None and not all(same_text(a, b) for a, b in zip(texts, proposal.texts, strict=True))
 
 
 @staff_member_required
@@ -201,12 +219,16 @@ def change_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 services.change_submit(change=change, user=request.user)
                 messages.success(request, _("Submitted for review."))
             elif action == "save_texts":
-                texts = {
-                    item.pk: (request.POST.get(f"q-{item.pk}", item.new_question), request.POST.get(f"a-{item.pk}", ""))
-                    for item in change.items.all()
-                    if not item.withdraw
+                editable = [item for item in change.items.all() if not item.withdraw]
+                texts = {item.pk: _posted_pair(request, TEXT_FIELDS, item.pk, item.new_question) for item in editable}
+                texts_en = {
+                    item.pk: _posted_pair(request, TEXT_FIELDS_EN, item.pk, item.new_question_en)
+                    for item in editable
+                    if item.has_english and any(f"{prefix}-{item.pk}" in request.POST for prefix in TEXT_FIELDS_EN)
                 }
-                services.change_update_texts(change=change, user=request.user, texts=texts, comment=comment)
+                services.change_update_texts(
+                    change=change, user=request.user, texts=texts, texts_en=texts_en, comment=comment
+                )
                 messages.success(request, _("The proposed texts were saved."))
             elif action == "approve":
                 try:
@@ -269,11 +291,15 @@ def change_detail(request: HttpRequest, pk: int) -> HttpResponse:
     for item in change.items.select_related("faq"):
         live_q, live_a = (item.current_question, item.current_answer)
         new_q, new_a = ("", "") if item.withdraw else (item.new_question, item.new_answer)
+        new_q_en, new_a_en = ("", "") if item.withdraw else (item.new_question_en, item.new_answer_en)
         items.append(
             {
                 "item": item,
                 "question_diff": side_by_side(live_q, new_q),
                 "answer_diff": side_by_side(live_a, new_a),
+                "english": item.has_english,
+                "question_en_diff": side_by_side(item.current_question_en, new_q_en),
+                "answer_en_diff": side_by_side(item.current_answer_en, new_a_en),
             }
         )
     user = request.user
@@ -304,6 +330,11 @@ def change_detail(request: HttpRequest, pk: int) -> HttpResponse:
             can_rollback=change.status == ChangeStatus.PUBLISHED and permissions.is_reviewer(user),
         ),
     )
+
+
+def _posted_pair(request: HttpRequest, prefixes: tuple[str, str], pk: int, question: str) -> tuple[str, str]:
+    """An item's posted question and answer (the question kept when it was not sent, as a disabled field is not)."""
+    return request.POST.get(f"{prefixes[0]}-{pk}", question), request.POST.get(f"{prefixes[1]}-{pk}", "")
 
 
 # Seconds between two reloads of the review page while the golden set is being evaluated.

@@ -19,6 +19,13 @@ TEXTS = {
     ),
     "handoff_general": _("We could not find an answer. Please contact {department}."),
     "error": _("We cannot answer right now. Please contact {department}."),
+    "japanese_only": _(
+        "This answer is available in Japanese only for now. If you need help in English, please contact {department}."
+    ),
+    "machine_translation": _(
+        "This answer is a machine translation of the town's Japanese FAQ; the Japanese text is the official one. "
+        "If anything is unclear, please contact {department}."
+    ),
 }
 
 
@@ -47,10 +54,11 @@ def contact_line(department: Department | None, lang: str) -> str:
     name = department_name(department, lang)
     if department is None:
         return name
+    english = lang == "en"
     parts = [
         f"{_phone_label(lang)} {department.phone}" if department.phone else "",
-        department.window,
-        department.hours,
+        (english and department.window_en) or department.window,
+        (english and department.hours_en) or department.hours,
     ]
     details = ("; " if lang == "en" else "、").join(part for part in parts if part)
     if not details:

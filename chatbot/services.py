@@ -6,10 +6,22 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from chatbot.models import Channel, Feedback, GateConfig, PromptVersion, Turn, TurnStatus
+from chatbot.models import (
+    Channel,
+    Feedback,
+    GateConfig,
+    MachineTranslation,
+    PromptVersion,
+    TranslationStatus,
+    Turn,
+    TurnStatus,
+)
 from chatbot.pipeline import IdempotencyConflict, turn_ask
 from chatbot.privacy import redact
+from faq.models import Faq
+from faq.services import faq_save
 
 __all__ = [
     "IdempotencyConflict",
@@ -87,3 +99,36 @@ def gate_config_activate(*, config: GateConfig) -> None:
     GateConfig.objects.select_for_update().filter(is_active=True).exclude(pk=config.pk).update(is_active=False)
     GateConfig.objects.filter(pk=config.pk).update(is_active=True)
     config.is_active = True
+
+
+class TranslationNotApproved(Exception):
+    """A machine translation cannot go into the FAQ (why, in words staff read)."""
+
+
+@transaction.atomic
+def machine_translation_approve(*, translation: MachineTranslation, user: Any) -> Faq:
+    """Put a machine translation into its FAQ's English fields (a new FAQ version, reviewed by `user`). Refused when
+    the FAQ changed since it was translated or has English text of its own by now: nothing staff wrote is
+    overwritten."""
+    locked = MachineTranslation.objects.select_for_update().get(pk=translation.pk)
+    faq = Faq.objects.select_for_update().get(pk=locked.faq_id)
+    if locked.status not in (TranslationStatus.PROPOSED,):
+        raise TranslationNotApproved(_("Only a translation awaiting review can be approved."))
+    if faq.question_en or faq.answer_en:
+        raise TranslationNotApproved(_("The FAQ has English text of its own now; it was left as it is."))
+    if (faq.question, faq.answer) != (locked.source_question, locked.source_answer):
+        raise TranslationNotApproved(
+            _("The FAQ's Japanese text changed after this translation was made; a new one is made when asked.")
+        )
+    faq.question_en, faq.answer_en = locked.question_en, locked.answer_en
+    faq_save(faq=faq, reason=str(_("Machine translation approved")))
+    locked.status, locked.reviewed_by, locked.reviewed_at = TranslationStatus.APPROVED, user, timezone.now()
+    locked.save(update_fields=["status", "reviewed_by", "reviewed_at"])
+    return faq
+
+
+def machine_translation_reject(*, translation: MachineTranslation, user: Any) -> None:
+    """Residents no longer see this translation (the Japanese answer with a note in English instead)."""
+    MachineTranslation.objects.filter(pk=translation.pk, status=TranslationStatus.PROPOSED).update(
+        status=TranslationStatus.REJECTED, reviewed_by=user, reviewed_at=timezone.now()
+    )

@@ -5,8 +5,8 @@ from typing import Any
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
-from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
@@ -14,7 +14,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from faq import fileformats
-from faq.exporting import faq_export_bytes
+from faq.exporting import FaqExportError, faq_export_bytes
 from faq.forms import DepartmentAdminForm, FaqAdminForm, FaqImportForm
 from faq.history_admin import ReadableHistoryAdmin
 from faq.importing import FaqImportError, ImportOptions, import_faq_data
@@ -83,14 +83,64 @@ class ValidityFilter(admin.SimpleListFilter):
         return queryset
 
 
+class EnglishTextFilter(admin.SimpleListFilter):
+    """FAQs with or without an English text (both the English question and the English answer, Faq.has_english)."""
+
+    title = _("English text")
+    parameter_name = "english"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("yes", _("Yes")), ("no", _("No"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() == "yes":
+            return queryset.filter(faq_has_english_q())
+        if self.value() == "no":
+            return queryset.exclude(faq_has_english_q())
+        return queryset
+
+
+def faq_has_english_q() -> Q:
+    """Faq.has_english in the database: an English question and an English answer that are not only blanks."""
+    return Q(question_en__regex=r"\S") & Q(answer_en__regex=r"\S")
+
+
+class BilingualMedia:
+    """The styles that put a fieldset's Japanese and English fields side by side (fieldsets with class "bilingual")."""
+
+    css = {"all": ("css/admin_bilingual.css",)}
+
+
+# Each line: the Japanese field and its English counterpart, shown side by side on a wide screen.
+BILINGUAL = ("bilingual",)
+
+
 @admin.register(Department)
 class DepartmentAdmin(GuardedHistoryAdmin):
     form = DepartmentAdminForm
     formfield_overrides = URL_FIELDS
     list_display = ("name", "code", "phone", "window", "hours", "is_general_reception", "sort_order")
     list_editable = ("sort_order",)
-    search_fields = ("name", "name_en", "code", "phone", "window", "email")
+    search_fields = ("name", "name_en", "code", "phone", "window", "window_en", "email")
     list_filter = ("is_general_reception",)
+    fieldsets = (
+        (None, {"fields": ("code",)}),
+        (
+            _("Japanese / English"),
+            {
+                "classes": BILINGUAL,
+                "fields": (
+                    ("name", "name_en"),
+                    ("window", "window_en"),
+                    ("hours", "hours_en"),
+                    ("closed_days", "closed_days_en"),
+                ),
+            },
+        ),
+        (_("Contact"), {"fields": ("phone", "email", "web_url")}),
+        (None, {"fields": ("is_general_reception", "sort_order")}),
+    )
+    Media = BilingualMedia
 
 
 @admin.register(Category)
@@ -107,6 +157,7 @@ class FaqAdmin(GuardedHistoryAdmin):
     change_list_template = "admin/faq/faq/change_list.html"
     list_display = (
         "question",
+        "english",
         "external_id",
         "department",
         "category",
@@ -116,8 +167,16 @@ class FaqAdmin(GuardedHistoryAdmin):
         "review_by",
         "updated_at",
     )
-    list_filter = ("status", ValidityFilter, "department", "category")
-    search_fields = ("question", "alternate_questions", "answer", "external_id")
+    list_filter = ("status", ValidityFilter, EnglishTextFilter, "department", "category")
+    search_fields = (
+        "question",
+        "alternate_questions",
+        "answer",
+        "question_en",
+        "alternate_questions_en",
+        "answer_en",
+        "external_id",
+    )
     list_select_related = ("department", "category")
     date_hierarchy = "updated_at"
     readonly_fields = ("created_at", "updated_at")
@@ -133,11 +192,30 @@ class FaqAdmin(GuardedHistoryAdmin):
         return queryset.filter(department__members__user=user).distinct()
 
     fieldsets = (
-        (None, {"fields": ("question", "alternate_questions", "answer")}),
+        (
+            _("Japanese / English"),
+            {
+                "classes": BILINGUAL,
+                "description": _(
+                    "The English texts are optional: give both the English question and the English answer, or neither."
+                ),
+                "fields": (
+                    ("question", "question_en"),
+                    ("alternate_questions", "alternate_questions_en"),
+                    ("answer", "answer_en"),
+                ),
+            },
+        ),
         (_("Responsibility"), {"fields": ("department", "category", "source_url", "external_id")}),
         (_("Publication"), {"fields": ("status", "valid_from", "valid_until", "review_by")}),
         (_("Record"), {"fields": ("created_at", "updated_at")}),
     )
+
+    Media = BilingualMedia
+
+    @admin.display(description=_("English text"), boolean=True)
+    def english(self, obj: Faq) -> bool:
+        return obj.has_english
 
     def save_model(self, request: HttpRequest, obj: Faq, form: Any, change: bool) -> None:
         # Also used by the history page when a version is restored.
@@ -186,7 +264,14 @@ class FaqAdmin(GuardedHistoryAdmin):
         faqs = self.get_queryset(request)  # a department editor exports only their own departments' FAQs
         if status in FaqStatus.values:
             faqs = faqs.filter(status=status)
-        return _csv_response(faq_export_bytes(faqs, fmt="csv"))
+        # CP932 (Shift_JIS) for older Excel; it cannot carry every character, and then says which and where.
+        encoding = "cp932" if request.GET.get("encoding") == "cp932" else None
+        try:
+            data = faq_export_bytes(faqs, fmt="csv", encoding=encoding)
+        except FaqExportError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:faq_faq_changelist"))
+        return _csv_response(data, charset="shift_jis" if encoding else "utf-8")
 
     def import_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_add_permission(request) or not self.has_change_permission(request):
@@ -220,9 +305,9 @@ class FaqAdmin(GuardedHistoryAdmin):
         return TemplateResponse(request, "admin/faq/faq/import.html", context)
 
 
-def _csv_response(data: bytes) -> HttpResponse:
+def _csv_response(data: bytes, charset: str = "utf-8") -> HttpResponse:
     stamp = datetime.datetime.now(tz=datetime.UTC).astimezone().strftime("%Y%m%d-%H%M")
-    response = HttpResponse(data, content_type="text/csv; charset=utf-8")
+    response = HttpResponse(data, content_type=f"text/csv; charset={charset}")
     response["Content-Disposition"] = f'attachment; filename="faqs-{stamp}.csv"'
     return response
 

@@ -68,6 +68,14 @@ def _line_of(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 
 
+def codec_for(encoding: str) -> str:
+    """The codec for an encoding staff name (utf-8, utf-8-sig, cp932 or an alias such as shift_jis)."""
+    codec = ENCODING_ALIASES.get(encoding.strip().lower())
+    if codec is None:
+        raise FileFormatError(_("unknown encoding '%(enc)s' (use utf-8, utf-8-sig or cp932)") % {"enc": encoding})
+    return codec
+
+
 def decode(data: bytes, encoding: str | None) -> tuple[str, str]:
     """Decode UTF-8 (with or without BOM) or CP932, detected or forced.
 
@@ -75,9 +83,7 @@ def decode(data: bytes, encoding: str | None) -> tuple[str, str]:
     line they are on rather than replaced, so nothing is silently garbled.
     """
     if encoding:
-        codec = ENCODING_ALIASES.get(encoding.lower())
-        if codec is None:
-            raise FileFormatError(_("unknown encoding '%(enc)s' (use utf-8, utf-8-sig or cp932)") % {"enc": encoding})
+        codec = codec_for(encoding)
         try:
             return data.decode(codec).removeprefix("\ufeff"), codec
         except UnicodeDecodeError as exc:

@@ -3,6 +3,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.db import models
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from faq.fileformats import FORMATS
@@ -56,6 +57,9 @@ class DepartmentAdminForm(VersionReasonForm):
             "window",
             "hours",
             "closed_days",
+            "window_en",
+            "hours_en",
+            "closed_days_en",
             "email",
             "web_url",
             "is_general_reception",
@@ -66,9 +70,15 @@ class DepartmentAdminForm(VersionReasonForm):
 
 class FaqAdminForm(VersionReasonForm):
     alternate_questions = AlternateQuestionsField(
-        label=_("alternate questions"),
+        label=capfirst(_("alternate questions")),
         required=False,
         help_text=_("One phrasing per line: other ways residents ask the same thing."),
+    )
+
+    alternate_questions_en = AlternateQuestionsField(
+        label=capfirst(_("alternate questions (English)")),
+        required=False,
+        help_text=_("One phrasing per line: other ways residents ask the same thing in English."),
     )
 
     class Meta:
@@ -77,6 +87,9 @@ class FaqAdminForm(VersionReasonForm):
             "question",
             "alternate_questions",
             "answer",
+            "question_en",
+            "alternate_questions_en",
+            "answer_en",
             "department",
             "category",
             "source_url",
@@ -86,7 +99,7 @@ class FaqAdminForm(VersionReasonForm):
             "valid_until",
             "review_by",
         ]
-        widgets = {"answer": forms.Textarea(attrs={"rows": 10})}
+        widgets = {"answer": forms.Textarea(attrs={"rows": 10}), "answer_en": forms.Textarea(attrs={"rows": 10})}
         formfield_callback = https_urls
 
     # A browser's textarea sends CR LF: kept as it came, every line would show as changed in the history.
@@ -95,6 +108,39 @@ class FaqAdminForm(VersionReasonForm):
 
     def clean_answer(self) -> str:
         return one_newline(self.cleaned_data["answer"])
+
+    def clean_question_en(self) -> str:
+        return one_newline(self.cleaned_data["question_en"])
+
+    def clean_answer_en(self) -> str:
+        return one_newline(self.cleaned_data["answer_en"])
+
+    def clean(self) -> dict[str, Any]:
+        """Point at the English field left empty when only one of the English question and answer is given.
+
+        The rule itself is the model's (Faq.clean), shown above the form; this shows where to fix it.
+        """
+        super().clean()
+        cleaned = self.cleaned_data
+        if "question_en" in cleaned and "answer_en" in cleaned:
+            question, answer = cleaned["question_en"].strip(), cleaned["answer_en"].strip()
+            if question and not answer:
+                self.add_error(
+                    "answer_en",
+                    forms.ValidationError(
+                        _("Give the English answer too, or leave the English question empty."),
+                        code="english_incomplete",
+                    ),
+                )
+            elif answer and not question:
+                self.add_error(
+                    "question_en",
+                    forms.ValidationError(
+                        _("Give the English question too, or leave the English answer empty."),
+                        code="english_incomplete",
+                    ),
+                )
+        return cleaned
 
 
 def one_newline(text: str) -> str:

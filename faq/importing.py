@@ -4,6 +4,11 @@ Every row is checked and written inside one transaction, each row in its own
 savepoint; if any row is invalid the whole import is rolled back unless the
 caller asked to skip invalid rows. A dry run does the same work and always
 rolls back, so it reports exactly what a real run would.
+
+The English texts (`question_en`, `answer_en`, `alternate_questions_en`) are optional columns: a column the file
+does not have leaves that text of an existing FAQ as it is, so a file made before the English texts existed never
+blanks them. Where the file has the columns, the English question and answer go together: both filled sets them,
+both empty removes them, one without the other is a row error.
 """
 
 import datetime
@@ -31,13 +36,17 @@ COLUMNS = (
     "department",
     "category",
     "alternate_questions",
+    "question_en",
+    "answer_en",
+    "alternate_questions_en",
     "source_url",
     "valid_from",
     "valid_until",
     "review_by",
 )
 DATE_COLUMNS = ("valid_from", "valid_until", "review_by")
-TEXT_COLUMNS = ("external_id", "question", "answer", "department", "category", "source_url")
+TEXT_COLUMNS = ("external_id", "question", "answer", "department", "category", "source_url", "question_en", "answer_en")
+ENGLISH_COLUMNS = ("question_en", "answer_en", "alternate_questions_en")
 # ISO dates, and the slash form Excel writes back when it re-saves them.
 DATE_RE = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})$")
 
@@ -112,17 +121,43 @@ def _date(row: dict[str, Any], key: str) -> datetime.date | None:
         ) from None
 
 
-def _alternates(row: dict[str, Any]) -> list[str]:
-    value = row.get("alternate_questions")
+def _alternates(row: dict[str, Any], key: str = "alternate_questions") -> list[str]:
+    value = row.get(key)
     if value is None or value == "":
         return []
     if isinstance(value, str):
         items = value.split(ALTERNATE_SEPARATOR)
     elif isinstance(value, list) and all(isinstance(item, str) for item in value):
         items = value
+    elif key == "alternate_questions_en":
+        raise _RowInvalid(_("'alternate_questions_en' must be a list of texts or texts separated by '|'"))
     else:
         raise _RowInvalid(_("'alternate_questions' must be a list of texts or texts separated by '|'"))
     return [item.strip() for item in items if item.strip()]
+
+
+def _english(row: dict[str, Any]) -> dict[str, Any]:
+    """The English texts this row sets: only those whose column (CSV/TSV) or key (JSON) it has.
+
+    A JSON null or an empty cell in a present column counts as empty. The question and answer are read as a pair
+    (a row with only one of the two columns has the other empty): both filled or both empty.
+    """
+    values: dict[str, Any] = {}
+    if "question_en" in row or "answer_en" in row:
+        question_en, answer_en = _text(row, "question_en"), _text(row, "answer_en")
+        if bool(question_en) != bool(answer_en):
+            given, empty = ("question_en", "answer_en") if question_en else ("answer_en", "question_en")
+            raise _RowInvalid(
+                _(
+                    "'%(given)s' is filled but '%(empty)s' is empty: "
+                    "give both the English question and answer, or neither"
+                )
+                % {"given": given, "empty": empty}
+            )
+        values |= {"question_en": question_en, "answer_en": answer_en}
+    if "alternate_questions_en" in row:
+        values["alternate_questions_en"] = _alternates(row, "alternate_questions_en")
+    return values
 
 
 def _messages(error: ValidationError) -> str:
@@ -214,6 +249,7 @@ class _Importer:
             "question": question,
             "answer": answer,
             "alternate_questions": _alternates(row),
+            **_english(row),
             "department": self.department(_text(row, "department"), new_departments),
             "category": self.category(_text(row, "category"), new_categories),
             "source_url": _text(row, "source_url"),
@@ -231,6 +267,7 @@ class _Importer:
             faq.status = FaqStatus.PUBLISHED
         after = {key: getattr(faq, key) for key in values} | {"status": faq.status}
         if outcome == "updated" and before == after:
+            self._warn_unused_alternates(line, faq, values)
             return "unchanged"
         if faq.status == FaqStatus.PUBLISHED and faq.department is None:
             raise _RowInvalid(
@@ -248,7 +285,20 @@ class _Importer:
             self.categories[category_name] = Category.objects.get(name=category_name)
         self.report.created_departments += new_departments
         self.report.created_categories += new_categories
+        self._warn_unused_alternates(line, faq, values)
         return outcome
+
+    def _warn_unused_alternates(self, line: int, faq: Faq, values: dict[str, Any]) -> None:
+        """English alternate questions the row gives to an FAQ without English question and answer are kept, as
+        the model allows, but answer nothing until the FAQ has them: say so."""
+        if values.get("alternate_questions_en") and not faq.has_english:
+            self.report.warnings.append(
+                f"line {line}: "
+                + _(
+                    "'alternate_questions_en' is saved but not used until the FAQ has an English question and "
+                    "answer (question_en, answer_en)"
+                )
+            )
 
 
 def _check_columns(parsed: fileformats.ParsedFile, fmt: str, report: ImportReport) -> None:

@@ -53,6 +53,19 @@ class Department(models.Model):
     )
     hours = models.CharField(_("opening hours"), max_length=200, blank=True, validators=[validate_single_line])
     closed_days = models.CharField(_("closed days"), max_length=200, blank=True, validators=[validate_single_line])
+    window_en = models.CharField(
+        _("window (English)"),
+        max_length=200,
+        blank=True,
+        validators=[validate_single_line],
+        help_text=_("Shown to residents who use the chat in English, e.g. Main Building 2F, Window 21."),
+    )
+    hours_en = models.CharField(
+        _("opening hours (English)"), max_length=200, blank=True, validators=[validate_single_line]
+    )
+    closed_days_en = models.CharField(
+        _("closed days (English)"), max_length=200, blank=True, validators=[validate_single_line]
+    )
     email = models.EmailField(_("email"), blank=True)
     web_url = models.URLField(_("web page"), max_length=500, blank=True)
     is_general_reception = models.BooleanField(
@@ -168,6 +181,26 @@ class Faq(models.Model):
         help_text=_("Other ways residents ask the same thing."),
     )
     answer = models.TextField(_("answer"), validators=[MaxLengthValidator(ANSWER_MAX_CHARS)])
+    question_en = models.CharField(
+        _("question (English)"),
+        max_length=QUESTION_MAX_CHARS,
+        blank=True,
+        help_text=_("Optional. Residents who use the chat in English read this and the English answer."),
+    )
+    alternate_questions_en = models.JSONField(
+        _("alternate questions (English)"),
+        default=list,
+        blank=True,
+        encoder=UnicodeJSONEncoder,
+        validators=[validate_alternate_questions],
+        help_text=_("Other ways residents ask the same thing in English."),
+    )
+    answer_en = models.TextField(
+        _("answer (English)"),
+        blank=True,
+        validators=[MaxLengthValidator(ANSWER_MAX_CHARS)],
+        help_text=_("Optional. Without it, English questions get the Japanese answer with a note in English."),
+    )
     department = models.ForeignKey(
         Department,
         verbose_name=_("department"),
@@ -219,6 +252,17 @@ class Faq(models.Model):
 
     def __str__(self) -> str:
         return self.question
+
+    def clean(self) -> None:
+        super().clean()
+        if bool(self.question_en.strip()) != bool(self.answer_en.strip()):
+            raise ValidationError(
+                _("Give both the English question and the English answer, or neither."), code="english_incomplete"
+            )
+
+    @property
+    def has_english(self) -> bool:
+        return bool(self.question_en.strip() and self.answer_en.strip())
 
 
 class IndexStatus(models.TextChoices):
@@ -279,6 +323,11 @@ class IndexedDocument(models.Model):
     alternates = models.JSONField(default=list, encoder=UnicodeJSONEncoder)
     question_tokens = models.JSONField(default=list, encoder=UnicodeJSONEncoder)
     answer_tokens = models.JSONField(default=list, encoder=UnicodeJSONEncoder)
+    # The English texts and their tokens (English analyser), empty for an FAQ without English.
+    question_en = models.TextField(blank=True, default="")
+    alternates_en = models.JSONField(default=list, encoder=UnicodeJSONEncoder)
+    question_tokens_en = models.JSONField(default=list, encoder=UnicodeJSONEncoder)
+    answer_tokens_en = models.JSONField(default=list, encoder=UnicodeJSONEncoder)
     indexed_at = models.DateTimeField(auto_now=True)
 
     class Meta:

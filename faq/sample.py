@@ -16,12 +16,16 @@ from django.db import transaction
 
 from faq.importing import ImportOptions, ImportReport, import_faq_data
 from faq.models import Category, Department, Faq
-from faq.services import department_upsert
+from faq.retrieval.index import index_sync_on_commit
+from faq.services import department_upsert, faq_save
 
 SAMPLE_DIR = Path(__file__).resolve().parent / "sample_data"
 # The reasons the sample town's versions carry in their history (machine loads, not a person's change).
 LOAD_REASON = "サンプルの町の読み込み"
 RESET_REASON = "サンプルの町の初期化"
+ENGLISH_REASON = "サンプルの町の英語版の追加"
+ENGLISH_FAQ_FIELDS = ("question_en", "answer_en", "alternate_questions_en")
+ENGLISH_DEPARTMENT_FIELDS = ("window_en", "hours_en", "closed_days_en")
 
 
 @dataclass
@@ -32,6 +36,8 @@ class SampleLoadResult:
     # Sample rows that were already there (or were deleted by staff) and were left as they are.
     departments_kept: int = 0
     faqs_kept: int = 0
+    # Sample rows loaded before the sample town had English, given its English now (see `_english_added`).
+    english_added: int = 0
 
 
 def sample_faq_files() -> list[Path]:
@@ -106,10 +112,58 @@ def sample_town_load(*, reset: bool = False) -> SampleLoadResult:
         )
         if report.errors:
             raise ValueError("the sample town's FAQ files are invalid: " + "; ".join(map(str, report.errors[:5])))
+    english_added = 0 if reset else _english_added(departments, faq_lines)
     return SampleLoadResult(
         departments_created,
         categories_created,
         report,
         departments_kept=departments_kept,
         faqs_kept=len(faq_lines) - len(new_lines),
+        english_added=english_added,
     )
+
+
+def _english_added(departments: list[dict[str, Any]], faq_lines: list[tuple[str, bytes]]) -> int:
+    """An installation loaded before the sample town had English gets the shipped English, as a new version, for
+    each sample FAQ and department whose Japanese is still the shipped text and whose English fields are empty and
+    were never filled (an English text staff wrote, or cleared on purpose, is never touched)."""
+    added = 0
+    for entry in departments:
+        department = Department.objects.filter(code=entry["code"]).first()
+        if department is None or not all(entry.get(name) for name in ENGLISH_DEPARTMENT_FIELDS):
+            continue
+        if any(getattr(department, name) for name in ENGLISH_DEPARTMENT_FIELDS):
+            continue
+        if (department.window, department.hours, department.closed_days) != (
+            entry["window"],
+            entry["hours"],
+            entry["closed_days"],
+        ):
+            continue
+        history = Department.history.filter(id=department.pk)
+        if any(history.exclude(**{name: ""}).exists() for name in ENGLISH_DEPARTMENT_FIELDS):
+            continue
+        for name in ENGLISH_DEPARTMENT_FIELDS:
+            setattr(department, name, entry[name])
+        department._change_reason = ENGLISH_REASON  # type: ignore[attr-defined]
+        department.full_clean()
+        department.save()
+        added += 1
+    changed: list[int] = []
+    for external_id, line in faq_lines:
+        shipped = json.loads(line)
+        if not (shipped.get("question_en") and shipped.get("answer_en")):
+            continue
+        faq = Faq.objects.filter(external_id=external_id).first()
+        if faq is None or faq.question_en or faq.answer_en or faq.alternate_questions_en:
+            continue
+        if (faq.question, faq.answer) != (shipped["question"], shipped["answer"]):
+            continue
+        if Faq.history.filter(id=faq.pk).exclude(question_en="", answer_en="").exists():
+            continue
+        faq.question_en, faq.answer_en = shipped["question_en"], shipped["answer_en"]
+        faq.alternate_questions_en = list(shipped.get("alternate_questions_en") or [])
+        faq_save(faq=faq, reason=ENGLISH_REASON, sync_index=False)
+        changed.append(faq.pk)
+    index_sync_on_commit(changed)
+    return added + len(changed)

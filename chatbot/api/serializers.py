@@ -10,6 +10,8 @@ from rest_framework import serializers
 from chatbot.models import Composer, Outcome
 
 COMMENT_MAX_CHARS = 1000
+# The languages a text is shown in (the widget's two).
+LANGUAGES = [("ja", "Japanese"), ("en", "English")]
 
 
 class StrictCharField(serializers.CharField):
@@ -51,7 +53,10 @@ class ChatRequestSerializer(serializers.Serializer):
 class FaqRefSerializer(serializers.Serializer):
     faq_id = serializers.IntegerField()
     external_id = serializers.CharField(allow_null=True)
-    question = serializers.CharField()
+    question = serializers.CharField(help_text="The FAQ's question in the resident's language where it has one.")
+    lang = serializers.ChoiceField(
+        choices=LANGUAGES, required=False, help_text="The language `question` is written in."
+    )
     score = serializers.FloatField()
 
 
@@ -105,6 +110,19 @@ class ChatResponseSerializer(serializers.Serializer):
         choices=Composer.choices,
         required=False,
         help_text="With outcome answer: 'llm' for a checked LLM reply, 'extractive' for the FAQ's own text.",
+    )
+    answer_lang = serializers.ChoiceField(
+        choices=LANGUAGES,
+        required=False,
+        help_text="With outcome answer: the language the answer is written in (Japanese where the FAQ has no "
+        "English yet and no checked translation).",
+    )
+    notice = serializers.CharField(
+        required=False,
+        help_text="A line for the resident about the answer's language: Japanese only, or a machine translation.",
+    )
+    translation = serializers.ChoiceField(
+        choices=["machine"], required=False, help_text="'machine': the answer is the LLM's checked translation."
     )
 
 

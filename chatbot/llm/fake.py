@@ -4,11 +4,14 @@ It is a real HTTP server (the `openai` client talks to it over TCP) with a
 scripted "model":
 - by default it answers groundedly: the first sentence of the first snippet it
   was given, followed by that snippet's citation ([S1]);
-- `script(...)` queues exact behaviours for the next requests: a reply text,
+- a translation request gets NO_ANSWER (refused by the check) unless a
+  behaviour of kind "translation" is scripted;
+- `script(...)` queues exact behaviours for the next requests of their kind: a reply text,
   a delay, an HTTP status, a raw (garbled) body, or an event-stream body;
 - `delay` and `failure_rate` (with a seeded random generator) make every
   default reply slow or failing, for load benchmarks.
-Every request body is recorded, so tests can check what left the process.
+Every request body is recorded, so tests can check what left the process: `all_raw_requests` holds every one;
+`requests`, `raw_requests` and `calls` the requests to compose a reply, `translation_requests` the FAQ translations.
 """
 
 import json
@@ -34,6 +37,19 @@ class Behaviour:
     raw: bytes | None = None  # a body sent as is (e.g. garbled JSON)
     stream: bool = False  # answer with an event stream, whatever was asked
     content_type: str = "application/json"
+    # Which requests it answers: "reply" (composing an answer) or "translation" (an FAQ translated into English).
+    kind: str = "reply"
+
+
+TRANSLATION_MARK = "You translate one FAQ"
+
+
+def request_kind(body: dict[str, Any]) -> str:
+    try:
+        system = str(body["messages"][0]["content"])
+    except (KeyError, IndexError, TypeError):
+        return "reply"
+    return "translation" if system.startswith(TRANSLATION_MARK) else "reply"
 
 
 def grounded_reply(body: dict[str, Any]) -> str:
@@ -65,6 +81,8 @@ class FakeLlm:
         self.failure_rate = failure_rate
         self.requests: list[dict[str, Any]] = []
         self.raw_requests: list[bytes] = []
+        self.translation_requests: list[dict[str, Any]] = []
+        self.all_raw_requests: list[bytes] = []
         self._script: deque[Behaviour] = deque()
         self._random = random.Random(seed)
         self._lock = threading.Lock()
@@ -78,9 +96,14 @@ class FakeLlm:
             self._script.extend(behaviours)
 
     def _next(self, body: dict[str, Any]) -> Behaviour:
+        kind = request_kind(body)
         with self._lock:
-            if self._script:
-                return self._script.popleft()
+            for behaviour in self._script:
+                if behaviour.kind == kind:
+                    self._script.remove(behaviour)
+                    return behaviour
+            if kind == "translation":
+                return Behaviour(text="NO_ANSWER", kind=kind)
             failing = self._random.random() < self.failure_rate
         return Behaviour(delay=self.delay, status=500 if failing else 200)
 
@@ -133,8 +156,12 @@ class FakeLlm:
                 except ValueError:
                     body = {}
                 with fake._lock:
-                    fake.raw_requests.append(raw)
-                    fake.requests.append(body)
+                    fake.all_raw_requests.append(raw)
+                    if request_kind(body) == "translation":
+                        fake.translation_requests.append(body)
+                    else:
+                        fake.raw_requests.append(raw)
+                        fake.requests.append(body)
                 if not self.path.rstrip("/").endswith("/chat/completions"):
                     self._send(404, b'{"error": {"message": "not found"}}', "application/json")
                     return

@@ -10,6 +10,7 @@ from chatbot.models.monitoring import (
     SuspectedCause,
     Symptom,
 )
+from chatbot.models.translations import MachineTranslation, TranslationStatus
 from chatbot.models.turns import Channel, Composer, FailureClass, Feedback, Outcome, Turn, TurnStatus
 from chatbot.models.versions import GateConfig, LlmSwitch, PromptVersion
 
@@ -26,6 +27,7 @@ __all__ = [
     "IncidentEvent",
     "IncidentStatus",
     "LlmSwitch",
+    "MachineTranslation",
     "Monitor",
     "MonitorCheck",
     "Outcome",
@@ -35,6 +37,7 @@ __all__ = [
     "RunTrigger",
     "SuspectedCause",
     "Symptom",
+    "TranslationStatus",
     "Turn",
     "TurnStatus",
 ]

@@ -93,6 +93,8 @@ class Turn(models.Model):
     candidates = models.JSONField(_("candidates"), default=list, blank=True)
     gate_features = models.JSONField(_("gate features"), default=dict, blank=True)
     faq_versions = models.JSONField(_("FAQ versions used"), default=list, blank=True)
+    # FAQs an English-speaking resident was shown in Japanese (no English text): the list of FAQs needing English.
+    untranslated_faqs = models.JSONField(_("FAQs shown in Japanese only"), default=list, blank=True)
     answer = models.TextField(_("answer"), blank=True)
     composer = models.CharField(_("composed by"), max_length=16, choices=Composer.choices, blank=True)
     prompt_version = models.ForeignKey(

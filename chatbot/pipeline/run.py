@@ -142,6 +142,7 @@ def _log(state: TurnState, response: dict[str, Any], *, total_ms: float) -> None
         candidates=_logged_candidates(state),
         gate_features=state.features,
         faq_versions=state.faq_versions,
+        untranslated_faqs=state.untranslated,
         answer=response.get("answer") or "",
         composer=composed.composer if composed else "",
         prompt_version=composed.prompt_version if composed else None,

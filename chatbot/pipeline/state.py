@@ -35,6 +35,7 @@ class TurnState:
     turn: Turn | None = None
     response: dict[str, Any] = field(default_factory=dict)
     faq_versions: list[int] = field(default_factory=list)
+    untranslated: list[int] = field(default_factory=list)  # FAQs an English-speaking resident got in Japanese
     latency_ms: dict[str, float] = field(default_factory=dict)
 
 

@@ -1,17 +1,17 @@
 """Redaction of personal information from residents' questions before they are stored or sent on.
 
 ``redact(text)`` replaces every phone number, e-mail address, My Number (個人番号), postal code,
-street address with block/lot numbers, personal name with an honorific, date of birth, bank account
-number and credit card number by a placeholder in full-width brackets, and reports which kinds it
-found. Ordinary questions (fees, opening hours, event dates, district names, ages, counts) are left
-untouched.
+street address with block/lot numbers, personal name (with an honorific, introduced, or in English),
+date of birth, bank account number and credit card number by a placeholder in full-width brackets, and
+reports which kinds it found. Ordinary questions (fees, opening hours, event dates, district names, ages,
+counts) are left untouched.
 
 How it works: the text is folded, one character for one character, into two working copies in which
 full-width letters, digits and symbols are ASCII, every dash variant is ``-`` and every space is
-`` ``; the second copy also turns the kanji digits 〇一二…九 into ASCII digits. Because the folding
-never changes the length, a match found in a working copy is a span of the original text. The
-detectors run from the most specific to the most general; each one masks what it found, so a later,
-looser pattern cannot see (or split) digits that were already recognised.
+`` ``; the second copy also turns the kanji digits 〇一二…九 into ASCII digits and a の between two
+digits into ``-``. Because the folding never changes the length, a match found in a working copy is a
+span of the original text. The detectors run from the most specific to the most general; each one
+masks what it found, so a later, looser pattern cannot see (or split) digits that were already recognised.
 
 Design decisions:
 
@@ -25,7 +25,15 @@ Design decisions:
 * A date is a date of birth only next to a birth keyword (生年月日, 誕生日, 生まれ, born ...) and only
   with year, month and day; cohort phrases such as 「昭和41年4月2日以降に生まれた方」 are kept.
 * An address is redacted only when a block or lot number follows the district name
-  (本町1丁目2番3号, 本町1-2-3, 123番地); 「本町1丁目」 on its own is kept.
+  (本町1丁目2番3号, 本町1-2-3, 123番地); 「本町1丁目」 on its own is kept. Two numbers alone (梅田1-1) make an
+  address only where nothing else fits: after a town (本町1-2), a city or ward (北区梅田1-1), a postal code, an
+  address keyword, before 「に住んでいます」, or after a place name SudachiPy knows (千代田1-1); never after a
+  public building, a room or a route (北区役所1-2, 会議室1-2), nor before a unit (1-2月, 1-2千円, 第1-2号).
+* の between digits separates a number's parts (090の1234の5678, 1の2の3), and a phone number may be spelt out
+  digit by digit (ゼロキューゼロ…, zero nine zero …): 10 or 11 digit words that read as a Japanese number.
+* An English name is looked for only where English puts one (my name is, I'm, this is … calling, Mr./Ms./Dr.,
+  my wife …, Thanks, …, -san) and checked against lists of ordinary words, so that "I'm Japanese", "This is
+  City Hall?" and "It's Monday" are kept. "I'm John's landlord" loses John: a tenant's name is personal data.
 """
 
 from __future__ import annotations
@@ -43,6 +51,7 @@ from chatbot.privacy.names import detect_names, names_by_tags
 from chatbot.privacy.phones import detect_international_phones, detect_phones
 from chatbot.privacy.postal_codes import detect_bare_postal_codes, detect_postal_codes_in_context
 from chatbot.privacy.scanner import KINDS, PLACEHOLDERS, Scan
+from chatbot.privacy.spoken_phones import detect_spoken_phones
 
 __all__ = ["KINDS", "PLACEHOLDERS", "Redaction", "luhn_is_valid", "my_number_is_valid", "redact"]
 
@@ -63,6 +72,7 @@ _DETECTORS: tuple[tuple[Callable[[Scan], None], int], ...] = (
     (detect_birth_dates, 1),
     (detect_postal_codes_in_context, 7),
     (detect_phones, 6),
+    (detect_spoken_phones, 0),
     (detect_long_runs, 12),
     (detect_bare_postal_codes, 7),
     (detect_addresses, 1),

@@ -16,7 +16,7 @@ _KANJI_DIGITS = "〇一二三四五六七八九"
 _OTHER_DIGITS = {cp: str(unicodedata.decimal(chr(cp))) for cp in range(0x80, 0x1FC00) if chr(cp).isdecimal()}
 
 
-def _char_class(code_points: Iterable[int]) -> str:
+def char_class(code_points: Iterable[int]) -> str:
     """A regular-expression character class of the code points, as ranges."""
     ranges: list[list[int]] = []
     for cp in sorted(code_points):
@@ -35,8 +35,8 @@ _FOLD_TABLE.update(_OTHER_DIGITS)
 # costs more than finding the few full-width characters in it).
 # Astral characters make a character class much slower, so they get a second class that is only used
 # for a text that has some (emoji, mathematical digits ...).
-_TO_FOLD = re.compile(_char_class(cp for cp in _FOLD_TABLE if cp <= 0xFFFF) + "+")
-_TO_FOLD_ASTRAL = re.compile(_char_class(cp for cp in _FOLD_TABLE if cp > 0xFFFF) + "+")
+_TO_FOLD = re.compile(char_class(cp for cp in _FOLD_TABLE if cp <= 0xFFFF) + "+")
+_TO_FOLD_ASTRAL = re.compile(char_class(cp for cp in _FOLD_TABLE if cp > 0xFFFF) + "+")
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 _KANJI_DIGIT_TABLE = {ord(c): str(i) for i, c in enumerate(_KANJI_DIGITS)}
 _KANJI_DIGIT = re.compile(f"[{_KANJI_DIGITS}]+")
@@ -64,12 +64,18 @@ def _choonpu(text: str) -> str:
     return text
 
 
+# の between two digits separates the parts of a number as a resident says it: 090の1234の5678, 1の2の3.
+# Only in the copy for numbers: the words keep their の (丸の内, 456番地の7).
+_DIGIT_NO = re.compile(r"(?:(?<=[0-9])|(?<=[0-9] ))の(?= ?[0-9])")
+
+
 def fold(text: str) -> tuple[str, str]:
     """The text for words (full-width, dashes and spaces folded) and for numbers (kanji digits too)."""
     base = _TO_FOLD.sub(_fold_runs, text)
     if _ASTRAL.search(base):
         base = _TO_FOLD_ASTRAL.sub(_fold_runs, base)
     words = _choonpu(base)
-    if _KANJI_DIGIT.search(base):
-        return words, _choonpu(_KANJI_DIGIT.sub(_kanji_digit_runs, base))
-    return words, words
+    digits = _choonpu(_KANJI_DIGIT.sub(_kanji_digit_runs, base)) if _KANJI_DIGIT.search(base) else words
+    if "の" in digits:
+        digits = _DIGIT_NO.sub("-", digits)
+    return words, digits

@@ -1,12 +1,14 @@
-"""Personal names: with an honorific, self-introduced, in a name field, in English, or tagged 人名 by SudachiPy."""
+"""Personal names: with an honorific, self-introduced, in a name field, in English (english_names.py), or tagged 人名
+by SudachiPy."""
 
 from __future__ import annotations
 
 import re
-import threading
 import unicodedata
 
-from chatbot.privacy.patterns import EN_HINT, HIRA, KANJI, KATA, compile_pattern
+from chatbot.privacy.english_names import english_name_spans
+from chatbot.privacy.morphology import tokenizer
+from chatbot.privacy.patterns import HIRA, KANJI, KATA, compile_pattern
 from chatbot.privacy.scanner import PLACEHOLDERS, Scan, is_kanji
 
 _K = f"[{KANJI}]"
@@ -34,48 +36,6 @@ _NAME_FIELD = compile_pattern(
     rf"(?P<name>{_NAME_BODY})"
     # ... then です, と, で, a comma or full stop, or the next field
     r"(?=[ ]?(?:です|でございます|と申し|と|で(?![すき])|、|。|,|\.|\n|$|[(])|[ ]+[^\s:]{1,10}[:=])"
-)
-_NAME_EN_TITLE = compile_pattern(
-    r"[MD](?<![A-Za-z][MD])(?:(?<=M)(?:rs?|s|iss|x)|(?<=D)r)\.?[ ]+(?P<name>[A-Z][a-z]+(?:[ ]+[A-Z][a-z]+)?)"
-)
-_NAME_EN_INTRO = compile_pattern(r"(?i:(?:my name is|name:))[ ]*(?P<name>[A-Z][a-z]+(?:[ ]+[A-Z][a-z]+){0,2})")
-_NAME_EN_SUFFIX = compile_pattern(
-    r"[A-Z](?<![A-Za-z][A-Z])(?P<rest>[a-z]+(?:[ ][A-Z][a-z]+)?)-(?:san|sama|kun|chan|dono)(?![A-Za-z])"
-)
-_EN_NOT_NAMES = frozenset(
-    {
-        "A",
-        "I",
-        "The",
-        "This",
-        "That",
-        "It",
-        "Japanese",
-        "English",
-        "Chinese",
-        "Korean",
-        "Vietnamese",
-        "Not",
-        "Very",
-        "Moving",
-        "Living",
-        "Looking",
-        "Calling",
-        "Writing",
-        "Asking",
-        "Here",
-        "New",
-        "Going",
-        "Trying",
-        "Sorry",
-        "Retired",
-        "Pregnant",
-        "Disabled",
-        "Unemployed",
-        "Self",
-        "Over",
-        "Under",
-    }
 )
 
 
@@ -191,15 +151,7 @@ def detect_names(scan: Scan) -> None:
             and _name_is_plausible(name, "", "")
         ):
             found.append(m.span("name"))
-    if EN_HINT.search(words):
-        for pattern in (_NAME_EN_TITLE, _NAME_EN_INTRO):
-            if pattern is _NAME_EN_INTRO and "name" not in scan.lower:
-                continue
-            for m in pattern.finditer(words):
-                if m.group("name").split(" ")[0] not in _EN_NOT_NAMES:
-                    found.append(m.span("name"))
-        for m in _NAME_EN_SUFFIX.finditer(words):
-            found.append((m.start(), m.end("rest")))
+    found.extend(english_name_spans(words))
     found.sort()
     end = -1
     for start, stop in found:
@@ -221,20 +173,6 @@ _SURNAME_OF = re.compile(
 
 _NAME_NEXT_NOUNS = frozenset(_words("宛 あて 名義 氏 様 さん 殿 君 くん ちゃん 方 先生 本人"))
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_name_tokenizers = threading.local()
-
-
-def _name_tokenizer():  # type: ignore[no-untyped-def]
-    """SudachiPy in its longest units (mode C), so that a place or facility keeps its name: 中野区, 上野公園."""
-    found = getattr(_name_tokenizers, "tokenizer", None)
-    if found is None:
-        from sudachipy import SplitMode
-
-        from faq.retrieval.text import tokenizer
-
-        found = tokenizer()._dictionary.tokenizer(mode=SplitMode.C)
-        _name_tokenizers.tokenizer = found
-    return found
 
 
 def names_by_tags(text: str) -> str:
@@ -250,7 +188,7 @@ def names_by_tags(text: str) -> str:
         return text
     # Sudachi cannot read lone surrogates; one stand-in character each keeps the offsets.
     readable = _SURROGATE.sub("?", text)
-    morphemes = list(_name_tokenizer().tokenize(readable))
+    morphemes = list(tokenizer().tokenize(readable))
 
     def person(index: int) -> bool:
         return morphemes[index].part_of_speech()[2] == "人名"

@@ -14,9 +14,16 @@ _PHONE_LOCAL = compile_pattern(
 )
 
 
+# Inside a phone number a slash or an underscore separates the groups too (090/1234/5678), and the area
+# code may stand in any bracket: (03), [03], 【03】 (full-width brackets are folded to ASCII ones).
+_SEP_PHONE = r"(?:[ ]{0,2}[-./_][ ]{0,2}|[ ]{1,2})"
+_OPEN = r"[(\[【]"
+_CLOSE = r"[)\]】]"
 _PHONE_DOMESTIC = compile_pattern(
-    r"(?=[(0])" + LB + r"(?:\(0[0-9]{1,4}\)(?:" + SEP + r")?|0[0-9]{1,4}(?:" + SEP + r"|[ ]?\([ ]?)?)"
-    r"[0-9]{1,4}(?:[ ]?\)[ ]?|" + SEP + r")?[0-9]{3,4}" + RB
+    r"(?=[(\[【0])"
+    + LB
+    + rf"(?:{_OPEN}0[0-9]{{1,4}}{_CLOSE}(?:{_SEP_PHONE})?|0[0-9]{{1,4}}(?:{_SEP_PHONE}|[ ]?{_OPEN}[ ]?)?)"
+    rf"[0-9]{{1,4}}(?:[ ]?{_CLOSE}[ ]?|{_SEP_PHONE})?[0-9]{{3,4}}" + RB
 )
 _PHONE_INTERNATIONAL = compile_pattern(
     r"(?<![0-9+])(?:\+|00[ ]?)81\)?[ ]{0,2}[-.]?[ ]{0,2}(?:\(0\)[ ]{0,2}[-.]?[ ]{0,2})?"
@@ -24,7 +31,7 @@ _PHONE_INTERNATIONAL = compile_pattern(
 )
 
 
-def _phone_is_plausible(match: str) -> bool:
+def phone_is_plausible(match: str) -> bool:
     digits = digits_of(match)
     if len(digits) == 10:
         return digits[0] == "0" and digits[1] != "0"
@@ -55,7 +62,7 @@ def detect_international_phones(scan: Scan) -> None:
 
 def detect_phones(scan: Scan) -> None:
     scan.mark_all(
-        (m.start(), m.end(), "phone") for m in _PHONE_DOMESTIC.finditer(scan.digits) if _phone_is_plausible(m.group())
+        (m.start(), m.end(), "phone") for m in _PHONE_DOMESTIC.finditer(scan.digits) if phone_is_plausible(m.group())
     )
     if has_hint(scan, _HINTS_PHONE):
         scan.mark_all((m.start(1), m.end(1), "phone") for m in _PHONE_LOCAL.finditer(scan.digits))

@@ -198,6 +198,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "The public chat API: ask a question, send feedback (CONTRACTS section 4).",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The answer's and each FAQ entry's language share one enum.
+    "ENUM_NAME_OVERRIDES": {"LanguageEnum": "chatbot.api.serializers.LANGUAGES"},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "chatbot.api.serializers.schema_postprocess",

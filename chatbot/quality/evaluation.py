@@ -73,12 +73,24 @@ def evaluate_cases(
     )
     sr1 = sr5 = mrr = 0.0
     latencies = []
+    # English mode: of the answers and choices that are FAQs with English text, how many were shown in English.
+    with_english = set(Faq.objects.exclude(question_en="").exclude(answer_en="").values_list("pk", flat=True))
+    english_entries = english_shown = 0
     for case in cases:
         started = time.perf_counter()
         response = turn_ask(question=case.query, channel=Channel.EVAL, lang=case.lang or None, log=log, config=config)
         latencies.append((time.perf_counter() - started) * 1000)
         ranked = [str(c.get("external_id") or c["faq_id"]) for c in response["candidates"]]
         outcome = response["outcome"]
+        if response.get("lang") == "en":
+            shown = response["sources"][:1] if outcome == "answer" else response.get("choices", [])
+            for entry in shown:
+                if entry["faq_id"] in with_english:
+                    english_entries += 1
+                    in_english = entry.get("lang") == "en"
+                    if outcome == "answer":
+                        in_english = in_english and response.get("answer_lang") == "en"
+                    english_shown += in_english
         rank = None
         if case.answerable:
             for position, faq in enumerate(ranked):
@@ -152,6 +164,7 @@ def evaluate_cases(
         "answered_of_answerable": share(counts["answerable_answered"], len(answerable)),
         "handoff_answerable": share(counts["answerable_handoff"], len(answerable)),
         "oos_answered": share(oos - counts["oos_not_answered"], oos),
+        "english_shown": share(english_shown, english_entries) if english_entries else None,
         "p50_ms": round(float(np.percentile(latencies, 50)), 1) if latencies else 0.0,
         "p95_ms": round(float(np.percentile(latencies, 95)), 1) if latencies else 0.0,
         "answers_graded": len(grades),

@@ -13,7 +13,7 @@ import numpy as np
 from rank_bm25 import BM25Okapi
 
 from faq.retrieval.encoders import QUESTION, Encoder
-from faq.retrieval.text import answer_lead, exact_key, mostly_latin, normalize, tokenizer
+from faq.retrieval.text import answer_lead, english_lead, english_tokens, exact_key, mostly_latin, normalize, tokenizer
 
 LEXICAL = "lexical"
 LEXICAL_QUESTION = "lexical_question"
@@ -26,8 +26,18 @@ BM25_B = 0.75
 Progress = Callable[[int], None]
 
 
+# An encoder's views of the FAQs' English texts are stored as "<view>_en" and searched, for an English question,
+# as part of the view itself (the better of the Japanese and the English text counts): the signals, and so the
+# re-ranker and the gate, stay the same.
+ENGLISH_SUFFIX = "_en"
+
+
 def dense_signal(encoder_name: str, view: str) -> str:
     return f"{encoder_name}:{view}"
+
+
+def is_english_view(name: str) -> bool:
+    return name.endswith(ENGLISH_SUFFIX)
 
 
 @dataclass(frozen=True)
@@ -36,15 +46,32 @@ class Document:
     question: str
     answer: str
     alternates: tuple[str, ...] = ()
+    question_en: str = ""
+    answer_en: str = ""
+    alternates_en: tuple[str, ...] = ()
 
     def question_views(self) -> list[str]:
         return [normalize(self.question), *(normalize(text) for text in self.alternates)]
+
+    def english_question_views(self) -> list[str]:
+        if not self.question_en:
+            return []
+        return [normalize(self.question_en), *(normalize(text) for text in self.alternates_en)]
+
+    def question_texts(self, lang: str = "ja") -> tuple[str, ...]:
+        """The question and alternate questions a question in `lang` is compared with, word for word."""
+        if lang == "en" and self.question_en:
+            return (self.question_en, *self.alternates_en)
+        return (self.question, *self.alternates)
 
 
 @dataclass
 class DocumentTokens:
     question: list[str]
     answer: list[str]
+    # The English texts through the English analyser (empty without English).
+    question_en: list[str] = field(default_factory=list)
+    answer_en: list[str] = field(default_factory=list)
 
     @classmethod
     def of(cls, document: Document) -> "DocumentTokens":
@@ -52,7 +79,16 @@ class DocumentTokens:
         question: list[str] = []
         for text in (document.question, *document.alternates):
             question += tokens.tokens(text)
-        return cls(question=question, answer=tokens.tokens(document.answer))
+        question_en: list[str] = []
+        if document.question_en:
+            for text in (document.question_en, *document.alternates_en):
+                question_en += english_tokens(text)
+        return cls(
+            question=question,
+            answer=tokens.tokens(document.answer),
+            question_en=question_en,
+            answer_en=english_tokens(document.answer_en) if document.question_en else [],
+        )
 
 
 @dataclass
@@ -67,10 +103,24 @@ def view_texts(documents: Sequence[Document], view: str, answer_chars: int = 100
     texts: list[str] = []
     rows: list[int] = []
     for index, document in enumerate(documents):
-        views = document.question_views() if view == QUESTION else [answer_lead(document.answer, answer_chars)]
+        if view == QUESTION:
+            views = document.question_views()
+        elif view == QUESTION + ENGLISH_SUFFIX:
+            views = document.english_question_views()
+        elif is_english_view(view):
+            # English says in about 2.5 times the characters what Japanese says.
+            views = [english_lead(document.answer_en, answer_chars * 5 // 2)] if document.question_en else []
+        else:
+            views = [answer_lead(document.answer, answer_chars)]
         texts += views
         rows += [index] * len(views)
     return texts, rows
+
+
+def encoded_views(documents: Sequence[Document], encoder: Encoder) -> list[str]:
+    """The encoder's views, and their English counterparts when some document has English text."""
+    english = any(document.question_en for document in documents)
+    return [*encoder.views, *((view + ENGLISH_SUFFIX for view in encoder.views) if english else ())]
 
 
 def encode_views(
@@ -78,11 +128,12 @@ def encode_views(
 ) -> dict[str, DenseView]:
     """Embed every view the encoder supports, in batches (progress counts texts)."""
     result: dict[str, DenseView] = {}
-    for view in encoder.views:
+    for view in encoded_views(documents, encoder):
         texts, rows = view_texts(documents, view, encoder.answer_chars)
+        base_view = view.removesuffix(ENGLISH_SUFFIX)
         chunks = []
         for start in range(0, len(texts), batch):
-            chunks.append(encoder.encode_documents(texts[start : start + batch], view=view))
+            chunks.append(encoder.encode_documents(texts[start : start + batch], view=base_view))
             if progress:
                 progress(len(texts[start : start + batch]))
         vectors = np.vstack(chunks) if chunks else np.zeros((0, 1), dtype=np.float32)
@@ -129,6 +180,43 @@ class QueryScores:
     tokens: list[str]
     raw: dict[str, np.ndarray]
     z: dict[str, np.ndarray]
+    # "en" for a question in Latin script: its tokens are English words, compared with the FAQs' English texts.
+    lang: str = "ja"
+
+
+@dataclass
+class Lexicon:
+    """The words of one language's texts: their weights (IDF) and each document's question and answer words."""
+
+    idf: dict[str, float]
+    unknown_idf: float
+    question_sets: list[set[str]]
+    answer_sets: list[set[str]]
+    exact: dict[str, set[int]]
+
+    @classmethod
+    def of(cls, questions: list[list[str]], answers: list[list[str]], texts: list[tuple[str, ...]]) -> "Lexicon":
+        frequency: Counter[str] = Counter()
+        for question, answer in zip(questions, answers, strict=True):
+            frequency.update(set(question) | set(answer))
+        n = max(len(questions), 1)
+        # Each question and alternate question, word for word (text.exact_key) -> the documents that have it.
+        exact: dict[str, set[int]] = {}
+        for index, document_texts in enumerate(texts):
+            for text in document_texts:
+                key = exact_key(text)
+                if key:
+                    exact.setdefault(key, set()).add(index)
+        return cls(
+            idf={word: math.log((n + 1) / (count + 0.5)) for word, count in frequency.items()},
+            unknown_idf=math.log((n + 1) / 0.5),
+            question_sets=[set(question) for question in questions],
+            answer_sets=[set(answer) for answer in answers],
+            exact=exact,
+        )
+
+    def idf_of(self, word: str) -> float:
+        return self.idf.get(word, self.unknown_idf)
 
 
 def zscore(values: np.ndarray) -> np.ndarray:
@@ -157,36 +245,47 @@ class Snapshot:
     def __post_init__(self) -> None:
         self.position = {document.faq_id: index for index, document in enumerate(self.documents)}
         self.faq_ids = np.asarray([document.faq_id for document in self.documents], dtype=np.int64)
-        self._bm25: dict[str, SparseBM25] = {}
-        if self.documents:
-            corpora = {
-                LEXICAL: [t.question + t.answer for t in self.tokens],
-                LEXICAL_QUESTION: [t.question for t in self.tokens],
-                LEXICAL_ANSWER: [t.answer for t in self.tokens],
-            }
-            for name, corpus in corpora.items():
-                # rank_bm25 divides by the average length: an all-empty corpus has none.
-                if any(corpus):
-                    self._bm25[name] = SparseBM25([doc or ["\u0000"] for doc in corpus])
-        frequency: Counter[str] = Counter()
-        for t in self.tokens:
-            frequency.update(set(t.question) | set(t.answer))
-        n = max(len(self.documents), 1)
-        self.idf = {word: math.log((n + 1) / (count + 0.5)) for word, count in frequency.items()}
-        self.unknown_idf = math.log((n + 1) / 0.5)
-        self.question_sets = [set(t.question) for t in self.tokens]
-        # Each question and alternate question, word for word (text.exact_key) -> the documents that have it.
-        self.exact: dict[str, set[int]] = {}
-        for index, document in enumerate(self.documents):
-            for text in (document.question, *document.alternates):
-                key = exact_key(text)
-                if key:
-                    self.exact.setdefault(key, set()).add(index)
-        self.answer_sets = [set(t.answer) for t in self.tokens]
+        self._bm25 = self._lexical([t.question for t in self.tokens], [t.answer for t in self.tokens])
+        self._bm25_en = self._lexical([t.question_en for t in self.tokens], [t.answer_en for t in self.tokens])
+        self.lexicons = {
+            "ja": Lexicon.of(
+                [t.question for t in self.tokens],
+                [t.answer for t in self.tokens],
+                [d.question_texts() for d in self.documents],
+            ),
+            "en": Lexicon.of(
+                [t.question_en for t in self.tokens],
+                [t.answer_en for t in self.tokens],
+                [(d.question_en, *d.alternates_en) if d.question_en else () for d in self.documents],
+            ),
+        }
+        japanese = self.lexicons["ja"]
+        self.idf, self.unknown_idf, self.exact = japanese.idf, japanese.unknown_idf, japanese.exact
+        self.question_sets, self.answer_sets = japanese.question_sets, japanese.answer_sets
+
+    def _lexical(self, questions: list[list[str]], answers: list[list[str]]) -> dict[str, SparseBM25]:
+        bm25: dict[str, SparseBM25] = {}
+        if not self.documents:
+            return bm25
+        corpora = {
+            LEXICAL: [q + a for q, a in zip(questions, answers, strict=True)],
+            LEXICAL_QUESTION: questions,
+            LEXICAL_ANSWER: answers,
+        }
+        for name, corpus in corpora.items():
+            # rank_bm25 divides by the average length: an all-empty corpus has none.
+            if any(corpus):
+                bm25[name] = SparseBM25([doc or ["\u0000"] for doc in corpus])
+        return bm25
+
+    def lexicon(self, lang: str) -> Lexicon:
+        return self.lexicons["en" if lang == "en" else "ja"]
 
     @property
     def signals(self) -> list[str]:
-        return [name for name in LEXICAL_SIGNALS if name in self._bm25] + sorted(self.dense)
+        return [name for name in LEXICAL_SIGNALS if name in self._bm25] + sorted(
+            name for name in self.dense if not is_english_view(name)
+        )
 
     def __len__(self) -> int:
         return len(self.documents)
@@ -197,22 +296,36 @@ class Snapshot:
         # English words into katakana readings whose matches are noise. Such a
         # question is left to the multilingual encoders (on the sample town's
         # English cases this took the top-1 hit rate from 0.47 to 0.76).
-        tokens = [] if mostly_latin(query) else tokenizer().tokens(query)
+        # An English question is compared word for word with the FAQs' English texts (English analyser), and
+        # by the encoders with both texts of each FAQ.
+        lang = "en" if mostly_latin(query) else "ja"
+        tokens = english_tokens(query) if lang == "en" else tokenizer().tokens(query)
         n = len(self.documents)
         raw: dict[str, np.ndarray] = {}
         for name, bm25 in self._bm25.items():
-            raw[name] = bm25.scores(tokens)
+            if lang == "en":
+                english = self._bm25_en.get(name)
+                raw[name] = english.scores(tokens) if english is not None else np.zeros(n)
+            else:
+                raw[name] = bm25.scores(tokens)
         for encoder_name, encoder in self.encoders.items():
             views = {name: view for name, view in self.dense.items() if name.startswith(encoder_name + ":")}
             if not views:
                 continue
             vector = encoder.encode_queries([normalize(query)])[0]
             for name, view in views.items():
+                if is_english_view(name):
+                    continue
                 similarity = np.full(n, -1.0)
                 if len(view.rows):
                     np.maximum.at(similarity, view.rows, view.vectors @ vector)
+                english_view = views.get(name + ENGLISH_SUFFIX)
+                if lang == "en" and english_view is not None and len(english_view.rows):
+                    np.maximum.at(similarity, english_view.rows, english_view.vectors @ vector)
                 raw[name] = similarity
-        return QueryScores(query=query, tokens=tokens, raw=raw, z={name: zscore(v) for name, v in raw.items()})
+        return QueryScores(
+            query=query, tokens=tokens, raw=raw, z={name: zscore(v) for name, v in raw.items()}, lang=lang
+        )
 
     def idf_of(self, word: str) -> float:
         return self.idf.get(word, self.unknown_idf)
@@ -241,6 +354,6 @@ def work_units(documents: Sequence[Document], encoders: Sequence[Encoder]) -> in
     """How many progress steps build_snapshot reports, for a progress bar."""
     total = len(documents)
     for encoder in encoders:
-        for view in encoder.views:
+        for view in encoded_views(documents, encoder):
             total += len(view_texts(documents, view, encoder.answer_chars)[0])
     return total

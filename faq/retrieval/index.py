@@ -22,7 +22,7 @@ from faq.models import Faq, FaqStatus, IndexedDocument, IndexGeneration, IndexSt
 from faq.retrieval import vectorstore
 from faq.retrieval.encoders import Encoder
 from faq.retrieval.engine import Snapshot, build_snapshot, work_units
-from faq.retrieval.ranker import Candidate, rank
+from faq.retrieval.ranker import Candidate, feature_tokens, rank
 from faq.retrieval.snapshot import current_snapshot, document_of, loaded_encoders, loaded_ranker, vector_collection
 
 logger = logging.getLogger(__name__)
@@ -66,6 +66,10 @@ def _save_entries(generation: IndexGeneration, faqs: list[Faq], snapshot: Snapsh
                 alternates=list(faq.alternate_questions),
                 question_tokens=tokens.question,
                 answer_tokens=tokens.answer,
+                question_en=faq.question_en if faq.has_english else "",
+                alternates_en=list(faq.alternate_questions_en) if faq.has_english else [],
+                question_tokens_en=tokens.question_en,
+                answer_tokens_en=tokens.answer_en,
             )
             for faq, tokens in zip(faqs, snapshot.tokens, strict=True)
         ],
@@ -194,6 +198,9 @@ def index_lag(*, changed_before: datetime.datetime | None = None) -> tuple[list[
         question=OuterRef(OuterRef("question")),
         answer=OuterRef(OuterRef("answer")),
         alternate_questions=OuterRef(OuterRef("alternate_questions")),
+        question_en=OuterRef(OuterRef("question_en")),
+        answer_en=OuterRef(OuterRef("answer_en")),
+        alternate_questions_en=OuterRef(OuterRef("alternate_questions_en")),
     )
     current = IndexedDocument.objects.filter(generation=generation, faq=OuterRef("pk")).filter(Exists(same_texts))
     stale = sorted(published.exclude(Exists(current)).values_list("pk", flat=True))
@@ -246,13 +253,14 @@ def search(
         candidates = rank(snapshot, scores, ranker, keep=lambda ids: public & set(ids), limit=limit)
     else:
         candidates = [c for c in ranked if c.faq_id in public]
-    unknown = sum(1 for token in scores.tokens if token not in snapshot.idf)
+    words = feature_tokens(scores)
+    unknown = sum(1 for token in words if token not in snapshot.idf)
     return SearchResult(
         candidates=candidates,
         warnings=list(snapshot.warnings),
         generation=generation,
         out_of_date_faq=out_of_date,
         with_out_of_date=with_out_of_date,
-        query_tokens=len(scores.tokens),
-        unknown_share=unknown / len(scores.tokens) if scores.tokens else 0.0,
+        query_tokens=len(words),
+        unknown_share=unknown / len(words) if words else 0.0,
     )

@@ -13,7 +13,7 @@ from django.db.models import Count, Max
 from faq.models import Faq, FaqStatus, IndexedDocument, IndexGeneration, IndexStatus
 from faq.retrieval import vectorstore
 from faq.retrieval.encoders import Encoder, configured_encoders
-from faq.retrieval.engine import DenseView, Document, DocumentTokens, Snapshot, encode_views
+from faq.retrieval.engine import DenseView, Document, DocumentTokens, Snapshot, encode_views, is_english_view
 from faq.retrieval.ranker import Ranker
 
 logger = logging.getLogger(__name__)
@@ -22,7 +22,17 @@ _cache: dict[str, object] = {}
 
 
 def document_of(faq: Faq) -> Document:
-    return Document(faq.pk, faq.question, faq.answer, tuple(faq.alternate_questions))
+    if not faq.has_english:
+        return Document(faq.pk, faq.question, faq.answer, tuple(faq.alternate_questions))
+    return Document(
+        faq.pk,
+        faq.question,
+        faq.answer,
+        tuple(faq.alternate_questions),
+        question_en=faq.question_en,
+        answer_en=faq.answer_en,
+        alternates_en=tuple(faq.alternate_questions_en),
+    )
 
 
 def loaded_encoders() -> list[Encoder]:
@@ -51,8 +61,26 @@ def vector_collection(generation: IndexGeneration, encoder: Encoder) -> vectorst
 
 def _load_generation(generation: IndexGeneration) -> Snapshot:
     entries = list(IndexedDocument.objects.filter(generation=generation).order_by("faq_id"))
-    documents = [Document(e.faq_id, e.question, "", tuple(e.alternates)) for e in entries]
-    tokens = [DocumentTokens(question=e.question_tokens, answer=e.answer_tokens) for e in entries]
+    documents = [
+        Document(
+            e.faq_id,
+            e.question,
+            "",
+            tuple(e.alternates),
+            question_en=e.question_en,
+            alternates_en=tuple(e.alternates_en),
+        )
+        for e in entries
+    ]
+    tokens = [
+        DocumentTokens(
+            question=e.question_tokens,
+            answer=e.answer_tokens,
+            question_en=e.question_tokens_en,
+            answer_en=e.answer_tokens_en,
+        )
+        for e in entries
+    ]
     snapshot = Snapshot(documents, tokens, {}, {})
     warnings = []
     for encoder in loaded_encoders():
@@ -84,8 +112,10 @@ def _load_generation(generation: IndexGeneration) -> Snapshot:
 
 
 def _complete(views: dict[str, Any], documents: int) -> bool:
-    """Every document has a vector in every view."""
-    return bool(views) and all(len(set(view.rows.tolist())) == documents for view in views.values())
+    """Every document has a vector in every view (the English views hold only the FAQs with English text)."""
+    return bool(views) and all(
+        len(set(view.rows.tolist())) == documents for name, view in views.items() if not is_english_view(name)
+    )
 
 
 def _load_from_database() -> Snapshot:
@@ -157,9 +187,11 @@ def _snapshot_aside(changed: set[int], fresh: list[Document]) -> Snapshot:
     dense: dict[str, DenseView] = {}
     for encoder in base.encoders.values():
         added = encode_views(fresh, encoder) if fresh else {}
-        for name, view in base.dense.items():
+        empty = DenseView(np.zeros((0, 1), dtype=np.float32), np.zeros(0, dtype=np.int64))
+        for name in sorted(set(base.dense) | set(added)):
             if not name.startswith(encoder.name + ":"):
                 continue
+            view = base.dense.get(name, empty)
             rows = renumber[view.rows] if len(view.rows) else view.rows
             keep = rows >= 0
             vectors, rows = view.vectors[keep], rows[keep]

@@ -4,6 +4,7 @@ import re
 import threading
 import unicodedata
 
+import snowballstemmer
 from sudachipy import Dictionary, SplitMode
 
 # Full-width and ASCII line-break markers used in municipal FAQ exports.
@@ -59,6 +60,151 @@ def answer_lead(answer: str, max_chars: int = 100) -> str:
             break
         lead += sentence
     return lead[:max_chars].strip()
+
+
+def english_lead(answer: str, max_chars: int = 250) -> str:
+    """The opening sentences of an English answer (English needs about 2.5 times the characters of Japanese to say
+    the same)."""
+    text = normalize(answer).lstrip(LEAD_BULLETS)
+    lead = ""
+    for sentence in re.split(r"(?<=[.!?\n])\s+", text):
+        if lead and len(lead) + len(sentence) > max_chars:
+            break
+        lead = f"{lead} {sentence}" if lead else sentence
+    return lead[:max_chars].strip()
+
+
+# Words that say nothing about a topic in a resident's question (Lucene's English stop set, pronouns, question
+# words and the verbs residents wrap every question in).
+ENGLISH_STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "but",
+        "by",
+        "for",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "no",
+        "not",
+        "of",
+        "on",
+        "or",
+        "such",
+        "that",
+        "the",
+        "their",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "to",
+        "was",
+        "will",
+        "with",
+        "i",
+        "me",
+        "my",
+        "mine",
+        "we",
+        "us",
+        "our",
+        "you",
+        "your",
+        "he",
+        "she",
+        "him",
+        "her",
+        "his",
+        "its",
+        "them",
+        "do",
+        "does",
+        "did",
+        "done",
+        "can",
+        "could",
+        "would",
+        "should",
+        "shall",
+        "may",
+        "might",
+        "must",
+        "have",
+        "has",
+        "had",
+        "am",
+        "been",
+        "being",
+        "how",
+        "what",
+        "where",
+        "when",
+        "which",
+        "who",
+        "whom",
+        "why",
+        "want",
+        "wanted",
+        "need",
+        "needed",
+        "please",
+        "tell",
+        "know",
+        "like",
+        "get",
+        "got",
+        "any",
+        "some",
+        "about",
+        "from",
+        "s",
+        "t",
+        "m",
+        "re",
+        "ve",
+        "ll",
+        "d",
+    ]
+)
+_ENGLISH_WORD = re.compile(r"[a-z0-9]+")
+
+
+class EnglishAnalyzer:
+    """The English analyser of the lexical signal: case-folded words, stop words removed, Snowball (Porter 2)
+    stems, so that "registering", "registration" and "register" meet. Japanese text in an English FAQ (the
+    procedure's name in brackets) is left to the encoders. Snowball stemmers are not thread-safe: one per thread."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def _stemmer(self):  # type: ignore[no-untyped-def]
+        stemmer = getattr(self._local, "stemmer", None)
+        if stemmer is None:
+            stemmer = snowballstemmer.stemmer("english")
+            self._local.stemmer = stemmer
+        return stemmer
+
+    def tokens(self, text: str) -> list[str]:
+        words = _ENGLISH_WORD.findall(unicodedata.normalize("NFKC", text).casefold().replace("'s ", " "))
+        kept = [word for word in words if word not in ENGLISH_STOPWORDS]
+        return list(self._stemmer().stemWords(kept)) if kept else []
+
+
+_english = EnglishAnalyzer()
+
+
+def english_tokens(text: str) -> list[str]:
+    return _english.tokens(text)
 
 
 class Tokenizer:

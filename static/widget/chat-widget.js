@@ -44,6 +44,7 @@
       newTab: "（新しいタブで開きます）",
       updated: "最終更新：",
       llmNote: "この回答は、FAQの内容をもとにAIが短くまとめたものです。正確な内容は出典のFAQでご確認ください。",
+      machine: "機械翻訳",
       contact: "お問い合わせ",
       phone: "電話",
       window: "窓口",
@@ -87,6 +88,7 @@
       newTab: " (opens in a new tab)",
       updated: "Last updated: ",
       llmNote: "This reply was shortened by AI from the FAQ. Please check the source FAQ for the exact wording.",
+      machine: "Machine translation",
       contact: "Contact",
       phone: "Phone",
       window: "Window",
@@ -249,6 +251,13 @@
       : iso);
     time.dateTime = iso;
     return time;
+  }
+
+  /** "ja" for a text mostly in Japanese script, else "en" (the town's English texts may quote Japanese names). */
+  function textLang(value) {
+    const japanese = (str(value).match(/[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uff66-\uff9f]/g) || []).length;
+    const latin = (str(value).match(/[A-Za-z]/g) || []).length;
+    return japanese >= latin ? "ja" : "en";
   }
 
   function reducedMotion() {
@@ -556,16 +565,28 @@
     const source = Array.isArray(body.sources) && body.sources[0] && typeof body.sources[0] === "object"
       ? body.sources[0] : {};
     const item = message("tfw-bot tfw-answer", undefined, t("bot"));
+    const machine = body.translation === "machine";
+    // A line in English about the answer's language (Japanese only, machine translation): read first.
+    if (str(body.notice).trim()) {
+      const note = el("p", "tfw-notice", str(body.notice).trim());
+      note.lang = "en";
+      item.appendChild(note);
+    }
     if (str(source.question)) {
       const title = el("h3", "tfw-faq-title", source.question);
-      title.lang = "ja";
+      title.lang = langOption(source.lang) || "ja"; // the FAQ's question, in English where the town wrote it
       item.appendChild(title);
     }
+    if (machine) {
+      item.appendChild(el("p", "tfw-machine-label", t("machine")));
+    }
     const answer = el("p", "tfw-text", str(body.answer));
-    // The FAQ's own text is Japanese; an LLM reply is in the question's language.
-    answer.lang = body.composer === "llm" && typeof body.lang === "string" ? body.lang : "ja";
+    // The language the API says the answer is in; else: the FAQ's own text is Japanese, an LLM reply is in the
+    // question's language.
+    answer.lang = langOption(body.answer_lang)
+      || (body.composer === "llm" && typeof body.lang === "string" ? body.lang : "ja");
     item.appendChild(answer);
-    if (body.composer === "llm") {
+    if (body.composer === "llm" && !machine) {
       item.appendChild(el("p", "tfw-llm-note", t("llmNote")));
     }
 
@@ -612,7 +633,7 @@
     const list = el("ul", listClass);
     const buttons = entries.map((entry) => {
       const b = button(buttonClass, entry.question);
-      b.lang = "ja"; // the FAQ's own question
+      b.lang = langOption(entry.lang) || "ja"; // the FAQ's question, in English where the town wrote it
       b.addEventListener("click", () => {
         if (state.busy) {
           notice(t("busy"));
@@ -697,7 +718,8 @@
           dd.appendChild(phoneLink(value));
         } else {
           dd.textContent = value;
-          dd.lang = "ja";
+          // In English, the window, hours and closed days the town wrote in English (else its Japanese ones).
+          dd.lang = state.lang === "en" ? textLang(value) : "ja";
         }
         dl.appendChild(dd);
       }

@@ -15,34 +15,34 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 from django.utils import timezone
-from playwright.sync_api import Browser, Locator, Page, Route, expect
+from playwright.sync_api import Browser, Page, Route, expect
 from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
 
-from chatbot.models import Channel, Feedback, GateConfig, Outcome, Turn
+from chatbot.models import Feedback, GateConfig, Outcome, Turn
 from chatbot.pipeline import turn_ask
 from chatbot.privacy import redact
-from chatbot.services import gate_config_create
 from faq.models import Department, Faq
 from faq.retrieval.index import index_rebuild
 from tests.browser import chromium
 from tests.chatbot.widget_support import (
     UUID,
+    WIDGET_GATE,
     WatchedPage,
     ask,
+    ask_for_body,
+    assert_turns,
     bot_messages,
+    gate_use,
+    home,
     launcher,
     log,
+    order_in,
     page_open,
     panel,
     widget_open,
 )
 from tests.factories import FaqFactory
-
-# Cut-offs that make the small town's outcomes clear-cut (the built-in version 1 answers at 0.6,
-# which the town's own FAQ wordings only just reach): exact wordings answer (top score >= 0.55),
-# 「ごみを出したい」 clarifies (about 0.43), 「明日の天気は？」 is handed off (about 0.12).
-WIDGET_GATE = {"answer_score": 0.5, "answer_margin": 0.3, "clarify_score": 0.2, "department_score": 0.15}
 
 HOSTILE_IMG = '<img src=x onerror="window.__pwned=1">'
 HOSTILE_LINK = "[x](javascript:window.__pwned=2)"
@@ -82,22 +82,6 @@ def watched(browser: Browser) -> Iterator[WatchedPage]:
     assert opened.problems == []
 
 
-def gate_use(parameters: dict[str, float]) -> GateConfig:
-    return gate_config_create(kind="thresholds", parameters=parameters, calibration={}, note="widget browser test")
-
-
-def home(watched: WatchedPage, live_server: LiveServer) -> Page:
-    page = watched.page
-    response = page.goto(f"{live_server.url}/")
-    assert response is not None
-    assert response.status == 200
-    # The page runs under the site's real policy, so an inline style or script would be a violation.
-    policy = response.headers["content-security-policy"]
-    assert "script-src 'self'" in policy
-    assert "style-src 'self'" in policy
-    return page
-
-
 def updated(faq: Faq) -> str:
     return timezone.localtime(faq.updated_at).date().isoformat()
 
@@ -105,16 +89,6 @@ def updated(faq: Faq) -> str:
 def japanese_date(iso: str) -> str:
     year, month, day = (int(part) for part in iso.split("-"))
     return f"{year}年{month}月{day}日"
-
-
-def assert_turns(count: int, watched: WatchedPage) -> None:
-    """Exactly one turn per question asked, each from the widget with its own Idempotency-Key."""
-    assert Turn.objects.count() == count
-    assert set(Turn.objects.values_list("channel", flat=True)) == {Channel.WEB}
-    keys = [request.headers["idempotency-key"] for request in watched.chat_requests]
-    assert len(set(keys)) == count
-    assert all(UUID.match(key) for key in keys)
-    assert all(request.headers["x-chat-client"] == "widget" for request in watched.chat_requests)
 
 
 # 1. answer -----------------------------------------------------------------------------------------------------
@@ -641,25 +615,8 @@ def asked_through_pipeline(questions: list[str], outcome: Outcome) -> str:
     raise AssertionError(f"none of {questions} is a {outcome} with related FAQs")
 
 
-def ask_for_body(page: Page, question: str) -> dict[str, Any]:
-    """Ask in the widget; the chat API's response body, as the widget received it."""
-    with page.expect_response(lambda r: r.url.endswith("/api/v1/chat") and r.request.method == "POST") as info:
-        ask(page, question)
-    body = info.value.json()
-    assert isinstance(body, dict)
-    return body
-
-
 def related_questions(body: dict[str, Any]) -> list[str]:
     return [str(entry["question"]) for entry in body.get("related") or []]
-
-
-def order_in(item: Locator, *selectors: str) -> list[int]:
-    """Where each selector's first element is among the message's children (-1: not there)."""
-    return [
-        int(item.evaluate("(node, s) => [...node.children].findIndex((child) => child.matches(s))", selector))
-        for selector in selectors
-    ]
 
 
 @pytest.mark.django_db(transaction=True)

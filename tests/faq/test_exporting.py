@@ -26,6 +26,9 @@ CONTRACT_COLUMNS = [
     "department",
     "category",
     "alternate_questions",
+    "question_en",
+    "answer_en",
+    "alternate_questions_en",
     "source_url",
     "valid_from",
     "valid_until",
@@ -43,6 +46,9 @@ def varied_faqs(kankyo, jumin) -> list[Faq]:
             question="粗大ごみ（ソファ、タンスなど）を出したい。",
             answer='申し込みは電話で。\n料金は「品目ごと」に決まっています、"シール"を貼ってください。\r\n以上です。',
             alternate_questions=["大型ごみを出したい", "ソファを捨てたい"],
+            question_en="I want to put out oversized garbage (sofa, chest, etc.).",
+            answer_en='Apply by phone.\nThe fee depends on the "item", put the sticker on.\r\nThat is all.',
+            alternate_questions_en=["Large garbage", "How do I throw away a sofa?"],
             department=kankyo,
             category=gomi,
             source_url="https://b-town.example/faq/k-1",
@@ -103,6 +109,9 @@ def test_faq_export_bytes_csv_has_bom_and_contract_header(varied_faqs):
     assert rows[1][CONTRACT_COLUMNS.index("alternate_questions")] == "大型ごみを出したい|ソファを捨てたい"
     assert rows[1][CONTRACT_COLUMNS.index("valid_from")] == "2026-04-01"
     assert rows[1][CONTRACT_COLUMNS.index("department")] == "環境課"
+    assert rows[1][CONTRACT_COLUMNS.index("question_en")] == "I want to put out oversized garbage (sofa, chest, etc.)."
+    assert rows[1][CONTRACT_COLUMNS.index("alternate_questions_en")] == "Large garbage|How do I throw away a sofa?"
+    assert rows[2][CONTRACT_COLUMNS.index("question_en")] == ""
 
 
 def test_faq_export_bytes_tsv_has_bom_and_contract_header(varied_faqs):
@@ -119,6 +128,8 @@ def test_faq_export_bytes_json_is_list_with_contract_keys(varied_faqs):
     assert [list(row) for row in rows] == [CONTRACT_COLUMNS] * 3
     assert rows[0]["alternate_questions"] == ["大型ごみを出したい", "ソファを捨てたい"]
     assert rows[2]["department"] is None
+    assert rows[0]["alternate_questions_en"] == ["Large garbage", "How do I throw away a sofa?"]
+    assert (rows[1]["question_en"], rows[1]["answer_en"], rows[1]["alternate_questions_en"]) == (None, None, [])
     assert "粗大ごみ" in faq_export_bytes(Faq.objects.all(), fmt="json").decode("utf-8")
 
 
@@ -213,3 +224,39 @@ def test_export_faq_command_dash_with_format_jsonl(varied_faqs, capsysbinary):
 
     lines = capsysbinary.readouterr().out.decode("utf-8").splitlines()
     assert [json.loads(line)["external_id"] for line in lines] == ["K-1", "J-1", "D-1"]
+
+
+@pytest.mark.parametrize(("encoding", "bom"), [("utf-8", False), ("utf-8-sig", True), ("cp932", False)])
+def test_export_faq_command_encoding_option(varied_faqs, tmp_path, encoding, bom):
+    target = tmp_path / "faqs.csv"
+
+    export_faq(str(target), "--encoding", encoding)
+
+    data = target.read_bytes()
+    assert data.startswith(codecs.BOM_UTF8) == bom
+    assert "粗大ごみ" in data.decode(encoding)
+    assert data == faq_export_bytes(Faq.objects.all(), fmt="csv", encoding=encoding)
+
+
+def test_export_faq_command_cp932_refuses_character_it_cannot_carry_and_writes_nothing(varied_faqs, tmp_path):
+    Faq.objects.filter(external_id="J-1").update(question_en="Certificate", answer_en="At the Café counter.")
+    target = tmp_path / "faqs.csv"
+
+    with pytest.raises(CommandError) as excinfo:
+        export_faq(str(target), "--encoding", "cp932")
+
+    message = str(excinfo.value)
+    assert "J-1" in message
+    assert "answer_en" in message
+    assert "'é' (U+00E9 LATIN SMALL LETTER E WITH ACUTE)" in message
+    assert "UTF-8" in message
+    assert not target.exists()
+
+
+def test_export_faq_command_unknown_encoding_refused(varied_faqs, tmp_path):
+    target = tmp_path / "faqs.csv"
+
+    with pytest.raises(CommandError, match="latin-1"):
+        export_faq(str(target), "--encoding", "latin-1")
+
+    assert not target.exists()

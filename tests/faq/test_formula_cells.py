@@ -53,7 +53,7 @@ REAL_TEXTS = [
     "-5",
     "+81 3 0000 0000",
 ]
-TEXT_COLUMNS = ("question", "answer", "alternate_questions")
+TEXT_COLUMNS = ("question", "answer", "alternate_questions", "question_en", "answer_en", "alternate_questions_en")
 
 
 def cells(data: bytes, fmt: str = "csv") -> list[dict[str, str]]:
@@ -69,6 +69,9 @@ def hostile_faqs(kankyo: Department) -> list[Faq]:
             question=f"{text} 質問{number}",
             answer=f"{text} 回答{number}",
             alternate_questions=[f"{text} 言い換え{number}", "普通の言い換え"],
+            question_en=f"{text} question {number}",
+            answer_en=f"{text} answer {number}",
+            alternate_questions_en=[f"{text} wording {number}", "a plain wording"],
             department=kankyo,
         )
         for number, text in enumerate(DANGEROUS)
@@ -83,6 +86,9 @@ def assert_neutralised(rows: list[dict[str, str]]) -> None:
         assert row["question"] == f"'{text} 質問{number}"
         assert row["answer"] == f"'{text} 回答{number}"
         assert row["alternate_questions"] == f"'{text} 言い換え{number}|普通の言い換え"
+        assert row["question_en"] == f"'{text} question {number}"
+        assert row["answer_en"] == f"'{text} answer {number}"
+        assert row["alternate_questions_en"] == f"'{text} wording {number}|a plain wording"
     for row in rows:
         for column in TEXT_COLUMNS:
             assert row[column][0] == "'"
@@ -186,6 +192,9 @@ def real_faqs(kankyo: Department) -> list[Faq]:
             question=f"{text}（質問）" if number % 2 else text,
             answer=text,
             alternate_questions=[text, "普通の言い換え"],
+            question_en=f"{text} (question)",
+            answer_en=text,
+            alternate_questions_en=[text, "a plain wording"],
             department=kankyo,
             category=category,
         )
@@ -205,6 +214,7 @@ def test_export_then_import_gives_the_original_texts(real_faqs: list[Faq], fmt: 
     after = faq_export_rows(Faq.objects.select_related("department", "category").order_by("id"))
     assert after == before
     assert [faq.answer for faq in Faq.objects.order_by("id")] == REAL_TEXTS
+    assert [faq.answer_en for faq in Faq.objects.order_by("id")] == REAL_TEXTS
     assert Faq.objects.get(external_id="R-00").question == "-5℃以下の日は水道管の凍結に注意してください。"
     assert Faq.objects.get(external_id="R-01").alternate_questions == ["- 持ち物：印鑑、本人確認書類", "普通の言い換え"]
     assert {faq.category.name for faq in Faq.objects.select_related("category") if faq.category} == {"-くらし"}
@@ -216,6 +226,7 @@ def test_admin_download_imports_back_over_the_same_faqs_unchanged(real_faqs: lis
     assert written["R-00"] == "'-5℃以下の日は水道管の凍結に注意してください。"
     assert written["R-05"] == "''=1+1 と入力すると文字として扱われます。"
     assert written["R-08"] == "-5"
+    assert {row["external_id"]: row["answer_en"] for row in cells(data)}["R-00"] == written["R-00"]
     history_before = Faq.history.count()
 
     report = import_faq_data(data=data, fmt="csv", options=ImportOptions())

@@ -1,4 +1,5 @@
-"""An FAQ's version history in a real browser: a FAQ管理者 edits an answer, then reads what changed.
+"""An FAQ's version history in a real browser: a FAQ管理者 edits an answer, then reads what changed; and the FAQ
+change form's Japanese and English fields side by side.
 
 Debian's Chromium under Playwright (tests/browser.py) against pytest-django's
 live server; without Chromium the test fails, it never skips. The page must
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
-from playwright.sync_api import ConsoleMessage, Response, expect
+from playwright.sync_api import ConsoleMessage, FloatRect, Page, Response, expect
 from pytest_django.live_server_helper import LiveServer
 
 from faq.models import Department
@@ -102,3 +103,49 @@ def test_faq_admin_reads_the_history_of_an_edited_answer(
         context.close()
 
     assert problems == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_faq_change_form_shows_japanese_and_english_side_by_side(
+    live_server: LiveServer, kankyo: Department, faq_staff: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a wide screen each English field stands beside its Japanese one; on a narrow screen below it."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    faq = FaqFactory.create(department=kankyo, question_en="When is garbage collected?", answer_en="On Wednesdays.")
+    change_path = f"/admin/faq/faq/{faq.pk}/change/"
+    problems: list[str] = []
+
+    with chromium() as browser:
+        context = browser.new_context(locale="ja-JP", viewport={"width": 1400, "height": 900})
+        context.set_default_timeout(TIMEOUT_MS)
+        page = context.new_page()
+        page.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+        page.on("console", lambda m: problems.append(f"{m.text} {m.location}") if m.type == "error" else None)
+        page.goto(f"{live_server.url}/admin/login/?next={change_path}")
+        page.fill("#id_username", faq_staff.username)
+        page.fill("#id_password", STAFF_PASSWORD)
+        page.click("#login-form [type=submit]")
+        expect(page.locator("#id_question_en")).to_have_value("When is garbage collected?")
+
+        for japanese, english in (("#id_question", "#id_question_en"), ("#id_answer", "#id_answer_en")):
+            ja_box, en_box = boxes(page, japanese, english)
+            assert en_box["x"] >= ja_box["x"] + ja_box["width"], (japanese, ja_box, en_box)
+            assert abs(en_box["y"] - ja_box["y"]) < 2, (japanese, ja_box, en_box)
+            assert en_box["width"] > 300
+        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOT.with_name("faq-bilingual-wide.png")), full_page=True)
+
+        page.set_viewport_size({"width": 700, "height": 900})
+        ja_box, en_box = boxes(page, "#id_answer", "#id_answer_en")
+        assert en_box["y"] >= ja_box["y"] + ja_box["height"], (ja_box, en_box)
+        page.screenshot(path=str(SCREENSHOT.with_name("faq-bilingual-narrow.png")), full_page=True)
+        context.close()
+
+    assert [problem for problem in problems if "favicon.ico" not in problem] == []
+
+
+def boxes(page: Page, *selectors: str) -> list[FloatRect]:
+    """Where the elements are drawn; each must be visible."""
+    found = [page.locator(selector).bounding_box() for selector in selectors]
+    assert None not in found, selectors
+    return [box for box in found if box is not None]

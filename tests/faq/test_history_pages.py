@@ -5,6 +5,7 @@ import re
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from changeflow.staff import department_editor_group_ensure
 from faq.models import Department, DepartmentMember, FaqStatus
@@ -182,3 +183,82 @@ def test_history_page_in_english(admin_client_ja: Client, kankyo: Department, se
     assert '<th scope="col">Reason for the change</th>' in content
     assert '<td class="vh-reason">Edited in admin</td>' in content
     assert '<td class="vh-cell">Published</td>' in content
+
+
+def ja(msgid: str) -> str:
+    """The text staff read in the Japanese admin for this message."""
+    with translation.override("ja"):
+        return translation.gettext(msgid)
+
+
+def test_english_texts_are_compared_like_the_japanese_ones(admin_client_ja: Client, kankyo: Department):
+    faq = FaqFactory.create(
+        department=kankyo,
+        question_en="When is non-burnable garbage collected?",
+        answer_en="Collected 2 times a month, on Wednesdays.",
+    )
+
+    admin_client_ja.post(
+        reverse("admin:faq_faq_change", args=[faq.pk]),
+        faq_form_data(
+            faq,
+            answer_en="Collected 3 times a month, on Wednesdays.",
+            alternate_questions_en="Garbage days\nNon-burnable waste",
+            change_reason="英語の回答を更新",
+        ),
+    )
+
+    latest = faq.history.latest("history_date")
+    assert latest.answer_en == "Collected 3 times a month, on Wednesdays."
+    row = version_row(history_page(admin_client_ja, "faq", faq.pk), latest.history_id)
+    captions = re.findall(r"<caption>(.*?)</caption>", row)
+    assert captions == [ja("alternate questions (English)"), ja("answer (English)")]
+    assert "Collected <del>2</del> times a month, on Wednesdays." in row
+    assert "Collected <ins>3</ins> times a month, on Wednesdays." in row
+    assert "<ins>Garbage days\nNon-burnable waste</ins>" in row
+    assert "管理画面で編集：英語の回答を更新" in row
+
+
+def test_restoring_a_version_brings_back_its_english_texts(admin_client_ja: Client, kankyo: Department):
+    faq = FaqFactory.create(department=kankyo, question_en="Old question?", answer_en="Old answer.")
+    admin_client_ja.post(
+        reverse("admin:faq_faq_change", args=[faq.pk]), faq_form_data(faq, question_en="", answer_en="")
+    )
+    first = faq.history.earliest("history_date")
+    revert_url = reverse("admin:faq_faq_simple_history", args=[faq.pk, first.history_id])
+
+    form = admin_client_ja.get(revert_url).content.decode()
+    assert '<fieldset class="module aligned bilingual"' in form
+    assert 'value="Old question?"' in form
+    assert "/static/css/admin_bilingual.css" in form
+    admin_client_ja.post(revert_url, faq_form_data(first.instance))
+
+    faq.refresh_from_db()
+    assert (faq.question_en, faq.answer_en) == ("Old question?", "Old answer.")
+    assert faq.history.latest("history_date").history_change_reason == "管理画面で以前の版を復元"
+
+
+def test_department_history_shows_english_changes(admin_client_ja: Client, kankyo: Department):
+    data = {
+        "code": kankyo.code,
+        "name": kankyo.name,
+        "name_en": kankyo.name_en,
+        "phone": kankyo.phone,
+        "window": kankyo.window,
+        "window_en": "Main Building 1F, Window 3",
+        "hours": kankyo.hours,
+        "hours_en": "Weekdays 8:30-17:15",
+        "closed_days": kankyo.closed_days,
+        "closed_days_en": "",
+        "email": kankyo.email,
+        "web_url": kankyo.web_url,
+        "sort_order": str(kankyo.sort_order),
+        "_save": "1",
+    }
+    response = admin_client_ja.post(reverse("admin:faq_department_change", args=[kankyo.pk]), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+
+    row = version_row(history_page(admin_client_ja, "department", kankyo.pk), kankyo.history.latest().history_id)
+    assert re.findall(r"<caption>(.*?)</caption>", row) == [ja("window (English)"), ja("opening hours (English)")]
+    assert "<ins>Main Building 1F, Window 3</ins>" in row
+    assert "<ins>Weekdays 8:30-17:15</ins>" in row

@@ -171,6 +171,9 @@ ADMIN_MODELS: dict[str, ModelPolicy] = {
     "chatbot.feedback": ModelPolicy(REVIEWER_ONLY, FAQ_ADMINS, NO_ROLE, NO_ROLE),
     "chatbot.promptversion": ModelPolicy(REVIEWER_ONLY, FAQ_ADMINS, FAQ_ADMINS, NO_ROLE, note="versions are kept"),
     "chatbot.llmswitch": ModelPolicy(REVIEWER_ONLY, FAQ_ADMINS, NO_ROLE, NO_ROLE, note="one row"),
+    "chatbot.machinetranslation": ModelPolicy(
+        REVIEWER_ONLY, FAQ_ADMINS, NO_ROLE, NO_ROLE, note="made by the LLM; staff approve or reject, never delete"
+    ),
     "chatbot.goldencase": ModelPolicy(REVIEWER_ONLY, FAQ_ADMINS, FAQ_ADMINS, FAQ_ADMINS, note="the golden set"),
     "chatbot.evaluationrun": ModelPolicy(REVIEWER_ONLY, FAQ_ADMINS, NO_ROLE, NO_ROLE, note="runs are records"),
     "chatbot.regressioncheck": ModelPolicy(REVIEWER_ONLY, FAQ_ADMINS, NO_ROLE, NO_ROLE, note="checks are records"),
@@ -549,6 +552,13 @@ POST_RULES: dict[str, PostRule] = {
     ),
     "prompt-activate": post(
         "admin:chatbot_promptversion_changelist", REVIEWER_ONLY, staff_area(FAQ_ADMINS, ok=REDIRECT), FAQ_ADMINS
+    ),
+    "machine-translation-approve": post(
+        "admin:chatbot_machinetranslation_changelist",
+        REVIEWER_ONLY,
+        staff_area(FAQ_ADMINS, ok=REDIRECT),
+        FAQ_ADMINS,
+        note="approving writes the FAQ's English text",
     ),
     "llm-switch-change": post(
         "admin:chatbot_llmswitch_change", REVIEWER_ONLY, staff_area(FAQ_ADMINS, ok=REDIRECT), FAQ_ADMINS

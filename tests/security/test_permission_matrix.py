@@ -60,6 +60,7 @@ from chatbot.models import (
     GoldenCase,
     Incident,
     LlmSwitch,
+    MachineTranslation,
     MonitorCheck,
     Outcome,
     PromptVersion,
@@ -311,6 +312,14 @@ def build_world() -> World:
     prompt_old = PromptVersion.objects.create(is_active=False, text="older instructions", note="older")
     switch, _created = LlmSwitch.objects.get_or_create(pk=1, defaults={"enabled": True})
     golden = GoldenCase.objects.create(case_id="pm-golden", query="粗大ごみの出し方", answerable=False)
+    translation = MachineTranslation.objects.create(
+        faq=faq_own,
+        faq_version=faq_own.history.latest().history_id,
+        source_question=faq_own.question,
+        source_answer=faq_own.answer,
+        question_en="Permission test question",
+        answer_en="Permission test answer.",
+    )
     evaluation = EvaluationRun.objects.create(trigger="command", cases_label="golden set", metrics={"n": 1})
     regression = RegressionCheck.objects.create(
         action="gate", target="gate version 0", baseline=evaluation, candidate=evaluation, passed=True
@@ -417,6 +426,7 @@ def build_world() -> World:
         "chatbot.feedback": {R.DEFAULT: feedback},
         "chatbot.promptversion": {R.DEFAULT: prompt_active},
         "chatbot.llmswitch": {R.DEFAULT: switch},
+        "chatbot.machinetranslation": {R.DEFAULT: translation},
         "chatbot.goldencase": {R.DEFAULT: golden},
         "chatbot.evaluationrun": {R.DEFAULT: evaluation},
         "chatbot.regressioncheck": {R.DEFAULT: regression},
@@ -851,6 +861,10 @@ POST_ACTIONS: dict[str, PostAction] = {
     "prompt-activate": PostAction(
         lambda w: {"action": "activate", ACTION_CHECKBOX_NAME: [w.prompt_old.pk], "index": "0"},
         lambda w: rows(PromptVersion),
+    ),
+    "machine-translation-approve": PostAction(
+        lambda w: {"action": "approve", ACTION_CHECKBOX_NAME: [MachineTranslation.objects.get().pk], "index": "0"},
+        lambda w: (rows(MachineTranslation), sorted(Faq.objects.values_list("pk", "answer_en"))),
     ),
     "llm-switch-change": PostAction(
         lambda w: {"_save": "Save"},  # the box unticked: LLM replies off

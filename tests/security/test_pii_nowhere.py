@@ -390,10 +390,11 @@ def _database(run: Run) -> None:
 
 
 def _llm(run: Run, fake: FakeLlm) -> None:
-    bodies = [raw.decode("utf-8") for raw in fake.raw_requests]
+    # Every request is searched (FAQ translations too); the replies' requests are counted.
+    bodies = [raw.decode("utf-8") for raw in fake.all_raw_requests]
     decoded = [json.loads(body) for body in bodies]
-    run.llm_requests = len(bodies)
-    run.llm_questions = [json.loads(body["messages"][-1]["content"])["question"] for body in decoded]
+    run.llm_requests = len(fake.raw_requests)
+    run.llm_questions = [json.loads(body["messages"][-1]["content"])["question"] for body in fake.requests]
     texts = [*bodies, *(text for body in decoded for text in leaves(body))]
     run.places["llm"] = Haystack("outbound LLM requests (raw bodies, and decoded)", texts)
 

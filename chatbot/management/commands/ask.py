@@ -40,6 +40,8 @@ class Command(BaseCommand):
         self.stdout.write(f"outcome: {response['outcome']}  confidence={response['confidence']:.3f}")
         if response.get("failure_class"):
             self.stdout.write(f"failure class: {response['failure_class']}")
+        if response.get("notice"):
+            self.stdout.write(f"notice: {response['notice']}")
         if response["answer"]:
             self.stdout.write(response["answer"])
         for choice in response.get("choices", []):

@@ -52,6 +52,10 @@ class Command(BaseCommand):
                 "faqs_kept": result.faqs_kept,
                 "departments_kept": result.departments_kept,
             }
+        if result.english_added:
+            message += "; " + _(
+                "the shipped English was added to %(count)d sample FAQ(s) and department(s) loaded before it existed"
+            ) % {"count": result.english_added}
         self.stdout.write(self.style.SUCCESS(message))
 
     def _confirm_reset(self) -> None:

@@ -34,6 +34,8 @@ def _forget(server: FakeLlm) -> None:
         server._script.clear()
         server.requests.clear()
         server.raw_requests.clear()
+        server.translation_requests.clear()
+        server.all_raw_requests.clear()
     server.delay = 0.0
     server.failure_rate = 0.0
 

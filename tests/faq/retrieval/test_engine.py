@@ -162,3 +162,76 @@ def test_build_snapshot_progress_counts_work_units(encoders: list[Encoder]) -> N
 
     # 2 documents tokenised; per encoder 3 question texts (one alternate) and 2 answer leads.
     assert sum(steps) == work_units(DOCUMENTS[:2], encoders) == 2 + len(encoders) * (3 + 2)
+
+
+ENGLISH_DOCUMENTS = [
+    Document(
+        21,
+        "粗大ごみの収集を申し込みたい。",
+        "たんすやベッドなど大きな家具は事前申込制で戸別に収集します。",
+        ("大きな家具を処分したい",),
+        question_en="I want to book a bulky waste (粗大ごみ) collection.",
+        answer_en="Large furniture such as chests of drawers, beds and sofas is collected from your home. Book first.",
+        alternates_en=("How do I throw away a sofa?",),
+    ),
+    Document(
+        22,
+        "住民票の写しを取りたい。",
+        "住民課の窓口で請求できます。本人確認書類をお持ちください。",
+        question_en="How do I get a copy of my residence certificate (住民票の写し)?",
+        answer_en="Ask at the Residents Division counter. Bring your ID.",
+    ),
+    # No English yet.
+    Document(23, "国民健康保険に加入したい。", "14日以内に保険年金課で加入手続きをしてください。"),
+]
+
+
+@pytest.fixture(scope="module")
+def english_snapshot(encoders) -> Snapshot:
+    return build_snapshot(ENGLISH_DOCUMENTS, encoders)
+
+
+def test_english_questions_are_matched_word_for_word_against_the_english_texts(english_snapshot):
+    scores = english_snapshot.score("Throwing away my old sofas")
+
+    assert scores.lang == "en"
+    assert scores.tokens == ["throw", "away", "old", "sofa"]
+    for name in LEXICAL_SIGNALS:
+        assert int(np.argmax(scores.raw[name])) == 0, name
+    assert scores.raw["lexical_question"][2] == 0.0  # the FAQ without English is not seen word for word
+
+
+def test_english_views_count_for_english_questions_only(english_snapshot, encoders):
+    english = english_snapshot.score("copy of residence certificate")
+    japanese = english_snapshot.score("住民票の写しがほしい")
+
+    # The English views are part of each signal, not signals of their own: the re-ranker and gate see the same names.
+    assert set(english_snapshot.signals) == expected_signals(encoders)
+    assert "e5-small:question_en" in english_snapshot.dense
+    assert english_snapshot.dense["e5-small:question_en"].rows.tolist() == [0, 0, 1]
+    assert english.raw["e5-small:question"][1] == pytest.approx(
+        float(
+            english_snapshot.dense["e5-small:question_en"].vectors[2]
+            @ encoders[0].encode_queries(["copy of residence certificate"])[0]
+        ),
+        abs=1e-4,
+    )
+    assert int(np.argmax(english.raw["e5-small:question"])) == 1
+    assert japanese.lang == "ja"
+    assert int(np.argmax(japanese.raw["lexical"])) == 1
+    # A Japanese question is compared with the Japanese texts only: the same scores as without English.
+    plain = build_snapshot(
+        [Document(d.faq_id, d.question, d.answer, d.alternates) for d in ENGLISH_DOCUMENTS], encoders
+    )
+    for name in english_snapshot.signals:
+        np.testing.assert_allclose(japanese.raw[name], plain.score("住民票の写しがほしい").raw[name], atol=1e-6)
+
+
+def test_an_english_question_word_for_word_is_its_faq(english_snapshot):
+    from faq.retrieval.ranker import Ranker, rank
+
+    scores = english_snapshot.score("how do I throw away a sofa")
+    ranked = rank(english_snapshot, scores, Ranker.load())
+
+    assert ranked[0].faq_id == 21
+    assert ranked[0].features.get("exact_match") == 1.0
