@@ -102,3 +102,48 @@ def test_an_installation_from_before_the_move_keeps_its_members_permissions_and_
     assert Turn.objects.get(idempotency_key="upgrade-test-1").question == "粗大ごみを出したい"
     assert Feedback.objects.get(turn_id=turn.pk).helpful is True
     assert User.objects.filter(username__in=["kankyo_editor_old", "reviewer_old"]).count() == 2
+
+
+BEFORE_ENGLISH = [("chatbot", "0013_english"), ("analytics", "0003_month_so_far_schedule")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_personal_data_stored_before_redaction_caught_it_is_redacted_on_upgrade() -> None:
+    executor = migrate(BEFORE_ENGLISH)
+    old = executor.loader.project_state(BEFORE_ENGLISH).apps
+    turn = old.get_model("chatbot", "Turn").objects.create(
+        idempotency_key=f"old-{uuid.uuid4()}", channel="web", question="大阪市北区梅田1-1に住んでいます。転入届は？"
+    )
+    old.get_model("chatbot", "Feedback").objects.create(
+        turn=turn, helpful=False, comment="090の1234の5678に電話ください"
+    )
+    english = old.get_model("chatbot", "Turn").objects.create(
+        idempotency_key=f"old-{uuid.uuid4()}", channel="web", question="My name is John Smith, where do I pay tax?"
+    )
+    aggregate = old.get_model("analytics", "MonthlyAggregate").objects.create(
+        month=datetime.date(2026, 10, 1), computed_at=datetime.datetime(2026, 11, 1, tzinfo=datetime.UTC)
+    )
+    old.get_model("analytics", "GapCluster").objects.create(
+        aggregate=aggregate,
+        rank=1,
+        key="k",
+        representative="東京都千代田区千代田1-1のごみ",
+        size=1,
+        distinct=1,
+        wordings=[{"text": "東京都千代田区千代田1-1のごみ", "count": 1}],
+    )
+    ordinary = old.get_model("chatbot", "Turn").objects.create(
+        idempotency_key=f"old-{uuid.uuid4()}", channel="web", question="本庁舎1階 1番窓口は何時まで？"
+    )
+
+    migrate()
+
+    assert Turn.objects.get(pk=turn.pk).question == "［住所］に住んでいます。転入届は？"
+    assert Feedback.objects.get(turn_id=turn.pk).comment == "［電話番号］に電話ください"
+    assert "John Smith" not in Turn.objects.get(pk=english.pk).question
+    assert Turn.objects.get(pk=ordinary.pk).question == "本庁舎1階 1番窓口は何時まで？"
+    from analytics.models import GapCluster
+
+    cluster = GapCluster.objects.get()
+    assert cluster.representative == "［住所］のごみ"
+    assert cluster.wordings == [{"text": "［住所］のごみ", "count": 1}]
