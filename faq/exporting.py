@@ -19,7 +19,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from faq.fileformats import FileFormatError, codec_for
+from faq.fileformats import FileFormatError, codec_for, cp932_form
 from faq.importing import COLUMNS
 from faq.models import ALTERNATE_SEPARATOR, Faq
 from faq.spreadsheet import neutralise
@@ -71,6 +71,14 @@ def _unwritable(text: str, codec: str) -> str | None:
     return None
 
 
+def _in_cp932_form(value: Any) -> Any:
+    if isinstance(value, str):
+        return cp932_form(value)
+    if isinstance(value, list):
+        return [cp932_form(item) if isinstance(item, str) else item for item in value]
+    return value
+
+
 def _faq_label(faq: Faq) -> str:
     return f"{faq.external_id} (id {faq.pk})" if faq.external_id else f"id {faq.pk}"
 
@@ -114,6 +122,7 @@ def faq_export_bytes(faqs: QuerySet[Faq], *, fmt: str, encoding: str | None = No
     ordered = list(faqs.select_related("department", "category").order_by("id"))
     rows = faq_export_rows(ordered)
     if codec == "cp932":
+        rows = [{key: _in_cp932_form(value) for key, value in row.items()} for row in rows]
         _check_writable(ordered, rows, codec)
     if fmt in ("csv", "tsv"):
         buffer = io.StringIO(newline="")

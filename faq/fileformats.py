@@ -212,3 +212,14 @@ def parse(data: bytes, *, fmt: str, encoding: str | None = None) -> ParsedFile:
     rows = _parse_json(text) if fmt == "json" else _parse_jsonl(text)
     columns = sorted({key for _line, row in rows for key in row if key != "__error__"})
     return ParsedFile(rows=rows, encoding=used, columns=columns)
+
+
+# Characters whose Japanese Windows (CP932) form is another code point: an export in CP932 writes them in that form
+# (〜 WAVE DASH as ～, the character Excel on Windows shows for it), and an import counts the two as the same, so
+# the round trip through Shift_JIS changes no text.
+CP932_EQUIVALENTS = {"〜": "～", "‖": "∥", "−": "－", "¢": "￠", "£": "￡", "¬": "￢"}
+_CP932_FOLD = str.maketrans(CP932_EQUIVALENTS)
+
+
+def cp932_form(text: str) -> str:
+    return text.translate(_CP932_FOLD)

@@ -93,6 +93,20 @@ class ImportReport:
         return not self.errors
 
 
+def _same_in_cp932(stored: Any, value: Any) -> Any:
+    """The stored text where the file's differs only by the CP932 form of a character (〜 exported as ～): a round
+    trip through Shift_JIS changes nothing."""
+    if isinstance(stored, str) and isinstance(value, str) and stored != value:
+        return stored if fileformats.cp932_form(stored) == fileformats.cp932_form(value) else value
+    if isinstance(stored, list) and isinstance(value, list) and stored != value and len(stored) == len(value):
+        same = all(
+            isinstance(a, str) and isinstance(b, str) and fileformats.cp932_form(a) == fileformats.cp932_form(b)
+            for a, b in zip(stored, value, strict=True)
+        )
+        return stored if same else value
+    return value
+
+
 class _RowInvalid(Exception):
     pass
 
@@ -262,7 +276,7 @@ class _Importer:
             outcome = "created"
         before = {key: getattr(faq, key) for key in values} | {"status": faq.status}
         for key, value in values.items():
-            setattr(faq, key, value)
+            setattr(faq, key, _same_in_cp932(before[key], value))
         if self.options.publish:
             faq.status = FaqStatus.PUBLISHED
         after = {key: getattr(faq, key) for key in values} | {"status": faq.status}

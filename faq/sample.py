@@ -38,6 +38,8 @@ class SampleLoadResult:
     faqs_kept: int = 0
     # Sample rows loaded before the sample town had English, given its English now (see `_english_added`).
     english_added: int = 0
+    # ... and those left without it because staff had changed their Japanese text.
+    english_skipped: int = 0
 
 
 def sample_faq_files() -> list[Path]:
@@ -112,7 +114,7 @@ def sample_town_load(*, reset: bool = False) -> SampleLoadResult:
         )
         if report.errors:
             raise ValueError("the sample town's FAQ files are invalid: " + "; ".join(map(str, report.errors[:5])))
-    english_added = 0 if reset else _english_added(departments, faq_lines)
+    english_added, english_skipped = (0, 0) if reset else _english_added(departments, faq_lines)
     return SampleLoadResult(
         departments_created,
         categories_created,
@@ -120,14 +122,16 @@ def sample_town_load(*, reset: bool = False) -> SampleLoadResult:
         departments_kept=departments_kept,
         faqs_kept=len(faq_lines) - len(new_lines),
         english_added=english_added,
+        english_skipped=english_skipped,
     )
 
 
-def _english_added(departments: list[dict[str, Any]], faq_lines: list[tuple[str, bytes]]) -> int:
+def _english_added(departments: list[dict[str, Any]], faq_lines: list[tuple[str, bytes]]) -> tuple[int, int]:
     """An installation loaded before the sample town had English gets the shipped English, as a new version, for
     each sample FAQ and department whose Japanese is still the shipped text and whose English fields are empty and
-    were never filled (an English text staff wrote, or cleared on purpose, is never touched)."""
-    added = 0
+    were never filled (an English text staff wrote, or cleared on purpose, is never touched). Returns how many got
+    it, and how many were left without it because staff had changed their Japanese."""
+    added = skipped = 0
     for entry in departments:
         department = Department.objects.filter(code=entry["code"]).first()
         if department is None or not all(entry.get(name) for name in ENGLISH_DEPARTMENT_FIELDS):
@@ -139,6 +143,7 @@ def _english_added(departments: list[dict[str, Any]], faq_lines: list[tuple[str,
             entry["hours"],
             entry["closed_days"],
         ):
+            skipped += 1
             continue
         history = Department.history.filter(id=department.pk)
         if any(history.exclude(**{name: ""}).exists() for name in ENGLISH_DEPARTMENT_FIELDS):
@@ -158,6 +163,7 @@ def _english_added(departments: list[dict[str, Any]], faq_lines: list[tuple[str,
         if faq is None or faq.question_en or faq.answer_en or faq.alternate_questions_en:
             continue
         if (faq.question, faq.answer) != (shipped["question"], shipped["answer"]):
+            skipped += 1
             continue
         if Faq.history.filter(id=faq.pk).exclude(question_en="", answer_en="").exists():
             continue
@@ -166,4 +172,4 @@ def _english_added(departments: list[dict[str, Any]], faq_lines: list[tuple[str,
         faq_save(faq=faq, reason=ENGLISH_REASON, sync_index=False)
         changed.append(faq.pk)
     index_sync_on_commit(changed)
-    return added + len(changed)
+    return added + len(changed), skipped

@@ -52,15 +52,16 @@ def shown_question(faq: Faq, lang: str) -> tuple[str, str]:
     return faq.question, "ja"
 
 
-def faq_source_url(faq: Faq, site_url: str = "") -> str:
-    """Where a resident reads the answer's source: the FAQ's source page, or else its own page on this site."""
+def faq_source_url(faq: Faq, site_url: str = "", lang: str = "ja") -> str:
+    """Where a resident reads the answer's source: the FAQ's source page, or else its own page on this site (in
+    English for a resident who asked in English)."""
     base = (site_url or settings.SITE_URL).rstrip("/")
     if faq.source_url:
         return faq.source_url
     if faq.pk is None or faq.pk <= 0:
         # An FAQ a change request would create, seen only by its regression check: it has no page yet.
         return base + "/"
-    return base + reverse("faq:detail", args=[faq.pk])
+    return base + reverse("faq:detail", args=[faq.pk]) + ("?lang=en" if lang == "en" else "")
 
 
 def _faq_entry(faq: Faq, score: float, lang: str = "ja") -> dict[str, Any]:
@@ -132,7 +133,7 @@ def compose(state: TurnState, config: PipelineConfig) -> None:
         response["sources"] = [
             {
                 **_faq_entry(faq, candidates[0].score, state.lang),
-                "source_url": faq_source_url(faq, state.site_url),
+                "source_url": faq_source_url(faq, state.site_url, state.lang),
                 "updated": timezone.localtime(faq.updated_at).date().isoformat(),
             }
         ]

@@ -14,7 +14,8 @@ class JapaneseFirstLocaleMiddleware(LocaleMiddleware):
 
     Django's LocaleMiddleware would follow the browser's Accept-Language, so a
     town's page could open in English on an English-configured PC at the town
-    hall; here only the explicit choice (the language cookie) counts.
+    hall; here only an explicit choice (the language cookie, or `lang` in the
+    link) counts.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -22,7 +23,8 @@ class JapaneseFirstLocaleMiddleware(LocaleMiddleware):
         self.supported = {code for code, _name in settings.LANGUAGES}
 
     def process_request(self, request: HttpRequest) -> None:
-        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        # A link may choose too (`?lang=en`: an English chat answer's link to its FAQ page).
+        chosen = request.GET.get("lang") or request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
         language = chosen if chosen in self.supported else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()

@@ -49,6 +49,7 @@ def test_an_faq_with_english_is_answered_in_english(town: dict[str, Faq]) -> Non
     assert "notice" not in response
     assert response["sources"][0]["question"] == faq.question_en
     assert response["sources"][0]["lang"] == "en"
+    assert response["sources"][0]["source_url"].endswith(f"/faq/{faq.pk}/?lang=en")
     assert response["contact"]["window"] == JUMIN_EN["window_en"]
     assert response["contact"]["hours"] == JUMIN_EN["hours_en"]
     assert response["contact"]["closed_days"] == JUMIN_EN["closed_days_en"]

@@ -559,7 +559,8 @@ def test_embedded_on_another_site_with_options(
     answer = bot_messages(page, "answer")
     expect(answer.locator(".tfw-faq-title")).to_have_text(indexed_town["R-001"].question)
     expect(answer.get_by_role("link", name=re.compile("FAQ page"))).to_have_attribute(
-        "href", f"{api}/faq/{indexed_town['R-001'].pk}/"
+        "href",
+        f"{api}/faq/{indexed_town['R-001'].pk}/?lang=en",  # the widget is in English: so is the page
     )
     answer.get_by_role("button", name="Helpful", exact=True).click()
     expect(answer.locator(".tfw-feedback-status")).to_have_text("Thank you.")

@@ -61,6 +61,7 @@ def test_an_older_installation_gets_the_english_once_and_staff_changes_are_kept(
     result = sample_town_load()
 
     assert result.english_added == 165 - 3 + 14 - 1
+    assert result.english_skipped == 2  # A-001 and 環境課, changed by staff (A-002 and A-003: English of their own)
     assert Faq.objects.get(external_id="A-001").answer_en == ""
     assert Faq.objects.get(external_id="A-002").answer_en == ""
     assert Faq.objects.get(external_id="A-003").answer_en == "Staff's answer."
@@ -72,4 +73,19 @@ def test_an_older_installation_gets_the_english_once_and_staff_changes_are_kept(
     # Once is enough: the next load changes nothing.
     versions = Faq.history.count()
     assert sample_town_load().english_added == 0
+    assert Faq.history.count() == versions
+
+
+def test_the_sample_town_exports_in_shift_jis_and_imports_back_unchanged():
+    from faq.exporting import faq_export_bytes
+    from faq.importing import ImportOptions, import_faq_data
+
+    sample_town_load()
+    versions = Faq.history.count()
+
+    data = faq_export_bytes(Faq.objects.all(), fmt="csv", encoding="cp932")
+    report = import_faq_data(data=data, fmt="csv", options=ImportOptions())
+
+    assert report.errors == []
+    assert (report.created, report.updated, report.unchanged) == (0, 0, 165)
     assert Faq.history.count() == versions

@@ -80,3 +80,54 @@ def test_faq_detail_japanese_by_default(client, kankyo):
     assert "ごみ・リサイクル" in content
     assert "Garbage and recycling" not in content
     assert '<html lang="ja">' in content
+
+
+def test_faq_page_in_english_shows_the_english_texts_and_contact(client, kankyo):
+    kankyo.window_en, kankyo.hours_en = "Main Building 2F, Window 21", "Weekdays 8:30-17:15"
+    kankyo.save()
+    faq = FaqFactory(
+        department=kankyo,
+        question="粗大ごみの収集を申し込みたい。",
+        answer="電話で申し込んでください。",
+        question_en="I want to book a bulky waste collection.",
+        answer_en="Book by phone.",
+    )
+
+    # The link an English chat answer gives (no language cookie needed).
+    content = client.get(reverse("faq:detail", args=[faq.pk]) + "?lang=en").content.decode()
+
+    assert '<html lang="en">' in content
+    assert "<h1>I want to book a bulky waste collection.</h1>" in content
+    assert "Book by phone." in content
+    assert "電話で申し込んでください。" not in content
+    assert "Main Building 2F, Window 21" in content
+    assert "Weekdays 8:30-17:15" in content
+    assert "available in Japanese only" not in content
+    # Without the parameter (and no cookie) the page is Japanese, as before.
+    assert (
+        "<h1>粗大ごみの収集を申し込みたい。</h1>" in client.get(reverse("faq:detail", args=[faq.pk])).content.decode()
+    )
+
+
+def test_faq_page_in_english_without_english_text_says_so(client, kankyo):
+    faq = FaqFactory(department=kankyo, question="犬の登録をしたい。", answer="環境課で登録してください。")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    content = client.get(reverse("faq:detail", args=[faq.pk])).content.decode()
+
+    assert "available in Japanese only" in content
+    assert '<article class="faq" lang="ja">' in content
+    assert "環境課で登録してください。" in content
+
+
+def test_home_page_in_english_lists_english_questions(client, kankyo):
+    FaqFactory(
+        department=kankyo, question="粗大ごみの収集を申し込みたい。", question_en="Bulky waste", answer_en="Book it."
+    )
+    FaqFactory(department=kankyo, question="犬の登録をしたい。")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    content = client.get(reverse("home")).content.decode()
+
+    assert 'lang="en">Bulky waste</a>' in content
+    assert 'lang="ja">犬の登録をしたい。</a>' in content

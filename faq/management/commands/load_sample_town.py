@@ -52,10 +52,12 @@ class Command(BaseCommand):
                 "faqs_kept": result.faqs_kept,
                 "departments_kept": result.departments_kept,
             }
-        if result.english_added:
-            message += "; " + _(
-                "the shipped English was added to %(count)d sample FAQ(s) and department(s) loaded before it existed"
-            ) % {"count": result.english_added}
+        if result.english_added or result.english_skipped:
+            message += ". " + _(
+                "Their Japanese texts are unchanged; the sample town's English was added to %(count)d of them "
+                "(loaded before it existed). %(skipped)d whose Japanese text staff had changed were left without "
+                "English: write it in admin (英語版)."
+            ) % {"count": result.english_added, "skipped": result.english_skipped}
         self.stdout.write(self.style.SUCCESS(message))
 
     def _confirm_reset(self) -> None:
