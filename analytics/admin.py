@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from analytics import charts
 from analytics.aggregation import CURRENT_MONTH_EVERY, RESIDENT_CHANNELS, aggregate_is_stale, aggregate_month
-from analytics.english import english_needed
+from analytics.english import english_needed, published_without_english
 from analytics.models import GapAction, GapCluster, GapReason, MonthlyAggregate
 from analytics.months import add_months, current_month, month_bounds, parse_month
 from analytics.report.contents import build
@@ -96,6 +96,7 @@ class MonthlyAggregateAdmin(ReadOnlyAdmin):
             "departments": Department.objects.order_by("sort_order", "name") if may_edit else [],
             "recent_actions": GapAction.objects.filter(month=month).select_related("faq", "created_by")[:20],
             "english_needed": english_needed(month),
+            "without_english": published_without_english(),
             **(extra_context or {}),
         }
         return TemplateResponse(request, "admin/analytics/dashboard.html", context)

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from analytics.months import month_bounds
 from chatbot.models import Channel, MachineTranslation, TranslationStatus, Turn
-from faq.models import Faq
+from faq.models import Faq, FaqStatus
+from faq.selectors import faq_has_english_q
 
 
 @dataclass
@@ -42,3 +43,9 @@ def english_needed(month: datetime.date, *, limit: int = 50) -> list[EnglishNeed
     }
     ranked = sorted(faqs, key=lambda faq_id: (-counts[faq_id], faq_id))[:limit]
     return [EnglishNeeded(faqs[faq_id], counts[faq_id], pending.get(faq_id)) for faq_id in ranked]
+
+
+def published_without_english() -> int:
+    """Published FAQs with no English text at all: the list above shows only those residents were shown; an FAQ an
+    English question never finds is counted here."""
+    return Faq.objects.filter(status=FaqStatus.PUBLISHED).exclude(faq_has_english_q()).count()

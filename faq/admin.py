@@ -5,7 +5,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
@@ -20,7 +20,7 @@ from faq.history_admin import ReadableHistoryAdmin
 from faq.importing import FaqImportError, ImportOptions, import_faq_data
 from faq.models import Category, Department, DepartmentMember, Faq, FaqStatus, IndexGeneration
 from faq.retrieval.index import index_sync_on_commit
-from faq.selectors import faq_valid_on_q
+from faq.selectors import faq_has_english_q, faq_valid_on_q
 from faq.services import faq_publish, faq_withdraw
 
 
@@ -98,11 +98,6 @@ class EnglishTextFilter(admin.SimpleListFilter):
         if self.value() == "no":
             return queryset.exclude(faq_has_english_q())
         return queryset
-
-
-def faq_has_english_q() -> Q:
-    """Faq.has_english in the database: an English question and an English answer that are not only blanks."""
-    return Q(question_en__regex=r"\S") & Q(answer_en__regex=r"\S")
 
 
 class BilingualMedia:

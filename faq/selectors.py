@@ -62,3 +62,8 @@ def category_list_with_public_faqs(*, on: datetime.date | None = None) -> list[t
 
 def department_list() -> QuerySet[Department]:
     return Department.objects.order_by("sort_order", "id")
+
+
+def faq_has_english_q() -> Q:
+    """Faq.has_english in the database: an English question and an English answer that are not only blanks."""
+    return Q(question_en__regex=r"\S") & Q(answer_en__regex=r"\S")

@@ -45,6 +45,7 @@
       updated: "最終更新：",
       llmNote: "この回答は、FAQの内容をもとにAIが短くまとめたものです。正確な内容は出典のFAQでご確認ください。",
       machine: "機械翻訳",
+      japaneseOnly: "日本語のみ",
       contact: "お問い合わせ",
       phone: "電話",
       window: "窓口",
@@ -89,6 +90,7 @@
       updated: "Last updated: ",
       llmNote: "This reply was shortened by AI from the FAQ. Please check the source FAQ for the exact wording.",
       machine: "Machine translation",
+      japaneseOnly: "Japanese only",
       contact: "Contact",
       phone: "Phone",
       window: "Window",
@@ -634,6 +636,12 @@
     const buttons = entries.map((entry) => {
       const b = button(buttonClass, entry.question);
       b.lang = langOption(entry.lang) || "ja"; // the FAQ's question, in English where the town wrote it
+      if (state.lang === "en" && b.lang === "ja") {
+        // A reader of English can tell this choice apart before opening it.
+        const tag = el("span", "tfw-ja-only", t("japaneseOnly"));
+        tag.lang = "en";
+        b.append(" ", tag);
+      }
       b.addEventListener("click", () => {
         if (state.busy) {
           notice(t("busy"));

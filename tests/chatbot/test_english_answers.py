@@ -115,4 +115,9 @@ def test_the_analytics_dashboard_lists_them(town: dict[str, Faq], superuser_clie
     assert page.status_code == 200
     body = page.content.decode()
     assert 'id="english-needed"' in body
-    assert f"/admin/faq/faq/{faq.pk}/change/" in body.split('id="english-needed"')[1]
+    section = body.split('id="english-needed"')[1]
+    assert f"/admin/faq/faq/{faq.pk}/change/" in section
+    # Every published FAQ of the small town lacks English: the count links to them.
+    without = Faq.objects.filter(status="published").count()
+    assert f"{without}件" in section.split("an-without-english")[1]
+    assert "?english=no&amp;status__exact=published" in section

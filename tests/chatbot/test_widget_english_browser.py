@@ -273,7 +273,8 @@ def test_choices_are_the_english_questions_and_the_chosen_one_is_answered_in_eng
         faq = Faq.objects.get(pk=entry["faq_id"])
         expected.append((faq.question_en, "en") if faq.has_english else (faq.question, "ja"))
     assert [(entry["question"], entry["lang"]) for entry in body["choices"]] == expected
-    expect(choices).to_have_text([question for question, _lang in expected])
+    # A Japanese-only choice carries a "Japanese only" tag for the English reader.
+    expect(choices).to_have_text([q if lang == "en" else f"{q} Japanese only" for q, lang in expected])
     assert [choice.get_attribute("lang") for choice in choices.all()] == [lang for _question, lang in expected]
     assert {(bulky.question_en, "en"), (household.question_en, "en")} <= set(expected)
     watched.screenshot("en-02-clarify")
@@ -388,6 +389,30 @@ def test_faq_without_english_shows_the_japanese_answer_under_an_english_notice(
     turn = Turn.objects.get()
     assert (turn.lang, turn.outcome) == ("en", Outcome.ANSWER)
     assert turn.untranslated_faqs == [seal.pk]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_japanese_only_choice_is_tagged_for_the_english_reader(
+    live_server: LiveServer, english_town: dict[str, Faq], watched: WatchedPage
+) -> None:
+    seal = english_town[NO_ENGLISH]
+    # A gate that never answers outright: the FAQ asked word for word is offered as the first choice.
+    gate_use({**WIDGET_GATE, "answer_score": 1.1})
+    page = home(watched, live_server)
+    widget_open(page)
+    english_on(page)
+
+    # Not word for word (a question that is one of an FAQ's own questions is that FAQ: answered whatever the gate).
+    body = ask_for_body(page, "印鑑登録をしたいのですが")
+    assert body["outcome"] == Outcome.CLARIFY
+    position = [entry["faq_id"] for entry in body["choices"]].index(seal.pk)
+    assert body["choices"][position]["lang"] == "ja"
+    choice = bot_messages(page, "clarify").get_by_role("button").nth(position)
+    expect(choice).to_have_attribute("lang", "ja")
+    tag = choice.locator(".tfw-ja-only")
+    expect(tag).to_have_text("Japanese only")
+    expect(tag).to_have_attribute("lang", "en")
+    watched.screenshot("en-06-japanese-only-choice")
 
 
 # With an LLM: a checked machine translation, labelled -------------------------------------------------------------

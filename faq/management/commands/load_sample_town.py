@@ -53,11 +53,12 @@ class Command(BaseCommand):
                 "departments_kept": result.departments_kept,
             }
         if result.english_added or result.english_skipped:
-            message += ". " + _(
-                "Their Japanese texts are unchanged; the sample town's English was added to %(count)d of them "
-                "(loaded before it existed). %(skipped)d whose Japanese text staff had changed were left without "
-                "English: write it in admin (英語版)."
+            english = _(
+                "The sample town's English was added to those loaded before it existed, their Japanese unchanged: "
+                "%(count)d FAQ(s) and department(s) together. %(skipped)d whose Japanese text staff had changed were "
+                "left without English: the FAQ list's filter “English text: No” shows them."
             ) % {"count": result.english_added, "skipped": result.english_skipped}
+            message = _("%(loaded)s. %(english)s") % {"loaded": message, "english": english}
         self.stdout.write(self.style.SUCCESS(message))
 
     def _confirm_reset(self) -> None:
