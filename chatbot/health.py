@@ -23,13 +23,34 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
+_migrated = False
+
+
+def _unapplied_migrations() -> int:
+    """Migrations this code has that the database lacks (an upgrade without `manage.py migrate`): questions fail
+    until they are applied. Once none is missing, the answer holds for the life of the process."""
+    global _migrated
+    if _migrated:
+        return 0
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    missing = len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
+    _migrated = missing == 0
+    return missing
+
+
 def _database() -> dict[str, Any]:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-        return {"status": "ok", "engine": connection.vendor}
+        missing = _unapplied_migrations()
     except DatabaseError as exc:
         return {"status": "error", "detail": exc.__class__.__name__}
+    if missing:
+        detail = f"{missing} migration(s) not applied: run `python manage.py migrate` (or `make run`)"
+        return {"status": "error", "engine": connection.vendor, "detail": detail}
+    return {"status": "ok", "engine": connection.vendor}
 
 
 def _indexes() -> tuple[dict[str, Any], dict[str, Any]]:
@@ -105,7 +126,8 @@ def _readiness() -> tuple[str, int, dict[str, Any]]:
 @never_cache
 @require_GET
 def readyz(request: HttpRequest) -> JsonResponse:
-    """Each component's state; 503 only when questions cannot be answered at all (the database is down).
+    """Each component's state; 503 only when questions cannot be answered at all (the database is down, or lacks
+    migrations this code needs).
 
     The public sees the overall status only; the components (database engine, index sizes, encoders, LLM) are
     for staff and monitors on this machine.

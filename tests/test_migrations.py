@@ -147,3 +147,24 @@ def test_personal_data_stored_before_redaction_caught_it_is_redacted_on_upgrade(
     cluster = GapCluster.objects.get()
     assert cluster.representative == "［住所］のごみ"
     assert cluster.wordings == [{"text": "［住所］のごみ", "count": 1}]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_readyz_says_so_when_the_code_was_upgraded_but_not_migrated() -> None:
+    from django.test import Client
+
+    from chatbot import health
+
+    migrate([("chatbot", "0012_monitor_schedules")])
+    health._migrated = False
+    try:
+        response = Client(REMOTE_ADDR="127.0.0.1").get("/readyz")
+        assert response.status_code == 503
+        database = response.json()["components"]["database"]
+        assert database["status"] == "error"
+        assert "not applied" in database["detail"]
+        assert "manage.py migrate" in database["detail"]
+    finally:
+        migrate()
+        health._migrated = False
+    assert Client(REMOTE_ADDR="127.0.0.1").get("/readyz").json()["components"]["database"]["status"] == "ok"

@@ -122,6 +122,7 @@ def compose(state: TurnState, config: PipelineConfig) -> None:
         {**_faq_entry(faqs[c.faq_id], c.score), "fused": round(c.fused, 4)} for c in candidates if c.faq_id in faqs
     ]
     used: list[Faq] = []
+    versions: dict[int, int] | None = None
     turn_id = str(state.turn.pk) if state.turn else ""
     response = response_start(state.question_id, state.outcome, turn_id, state.lang, state.confidence, listed)
     if state.outcome == Outcome.REJECTED:
@@ -129,7 +130,8 @@ def compose(state: TurnState, config: PipelineConfig) -> None:
     elif state.outcome == Outcome.ANSWER:
         faq = faqs[candidates[0].faq_id]
         used = [faq]
-        _answer(state, response, faq, _latest_versions(used).get(faq.pk), config)
+        versions = _latest_versions(used)
+        _answer(state, response, faq, versions.get(faq.pk), config)
         response["sources"] = [
             {
                 **_faq_entry(faq, candidates[0].score, state.lang),
@@ -151,7 +153,8 @@ def compose(state: TurnState, config: PipelineConfig) -> None:
     else:
         _handoff(state, response, faqs)
     state.response = response
-    versions = _latest_versions(used)
+    if versions is None:
+        versions = _latest_versions(used)
     state.faq_versions = [versions[faq.pk] for faq in used if faq.pk in versions]
 
 

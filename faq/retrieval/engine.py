@@ -58,12 +58,6 @@ class Document:
             return []
         return [normalize(self.question_en), *(normalize(text) for text in self.alternates_en)]
 
-    def question_texts(self, lang: str = "ja") -> tuple[str, ...]:
-        """The question and alternate questions a question in `lang` is compared with, word for word."""
-        if lang == "en" and self.question_en:
-            return (self.question_en, *self.alternates_en)
-        return (self.question, *self.alternates)
-
 
 @dataclass
 class DocumentTokens:
@@ -184,39 +178,14 @@ class QueryScores:
     lang: str = "ja"
 
 
-@dataclass
-class Lexicon:
-    """The words of one language's texts: their weights (IDF) and each document's question and answer words."""
-
-    idf: dict[str, float]
-    unknown_idf: float
-    question_sets: list[set[str]]
-    answer_sets: list[set[str]]
-    exact: dict[str, set[int]]
-
-    @classmethod
-    def of(cls, questions: list[list[str]], answers: list[list[str]], texts: list[tuple[str, ...]]) -> "Lexicon":
-        frequency: Counter[str] = Counter()
-        for question, answer in zip(questions, answers, strict=True):
-            frequency.update(set(question) | set(answer))
-        n = max(len(questions), 1)
-        # Each question and alternate question, word for word (text.exact_key) -> the documents that have it.
-        exact: dict[str, set[int]] = {}
-        for index, document_texts in enumerate(texts):
-            for text in document_texts:
-                key = exact_key(text)
-                if key:
-                    exact.setdefault(key, set()).add(index)
-        return cls(
-            idf={word: math.log((n + 1) / (count + 0.5)) for word, count in frequency.items()},
-            unknown_idf=math.log((n + 1) / 0.5),
-            question_sets=[set(question) for question in questions],
-            answer_sets=[set(answer) for answer in answers],
-            exact=exact,
-        )
-
-    def idf_of(self, word: str) -> float:
-        return self.idf.get(word, self.unknown_idf)
+def _exact_keys(texts: list[tuple[str, ...]]) -> dict[str, set[int]]:
+    exact: dict[str, set[int]] = {}
+    for index, document_texts in enumerate(texts):
+        for text in document_texts:
+            key = exact_key(text)
+            if key:
+                exact.setdefault(key, set()).add(index)
+    return exact
 
 
 def zscore(values: np.ndarray) -> np.ndarray:
@@ -247,22 +216,21 @@ class Snapshot:
         self.faq_ids = np.asarray([document.faq_id for document in self.documents], dtype=np.int64)
         self._bm25 = self._lexical([t.question for t in self.tokens], [t.answer for t in self.tokens])
         self._bm25_en = self._lexical([t.question_en for t in self.tokens], [t.answer_en for t in self.tokens])
-        self.lexicons = {
-            "ja": Lexicon.of(
-                [t.question for t in self.tokens],
-                [t.answer for t in self.tokens],
-                [d.question_texts() for d in self.documents],
-            ),
-            "en": Lexicon.of(
-                [t.question_en for t in self.tokens],
-                [t.answer_en for t in self.tokens],
-                [(d.question_en, *d.alternates_en) if d.question_en else () for d in self.documents],
-            ),
-        }
+        frequency: Counter[str] = Counter()
+        for t in self.tokens:
+            frequency.update(set(t.question) | set(t.answer))
+        n = max(len(self.documents), 1)
+        self.idf = {word: math.log((n + 1) / (count + 0.5)) for word, count in frequency.items()}
+        self.unknown_idf = math.log((n + 1) / 0.5)
+        self.question_sets = [set(t.question) for t in self.tokens]
+        self.answer_sets = [set(t.answer) for t in self.tokens]
+        # Each question and alternate question, word for word (text.exact_key) -> the documents that have it; the
+        # English ones apart.
+        self.exact = _exact_keys([(d.question, *d.alternates) for d in self.documents])
+        self.exact_en = _exact_keys(
+            [(d.question_en, *d.alternates_en) if d.question_en else () for d in self.documents]
+        )
         self.has_english = np.asarray([bool(d.question_en) for d in self.documents], dtype=bool)
-        japanese = self.lexicons["ja"]
-        self.idf, self.unknown_idf, self.exact = japanese.idf, japanese.unknown_idf, japanese.exact
-        self.question_sets, self.answer_sets = japanese.question_sets, japanese.answer_sets
 
     def _lexical(self, questions: list[list[str]], answers: list[list[str]]) -> dict[str, SparseBM25]:
         bm25: dict[str, SparseBM25] = {}
@@ -278,9 +246,6 @@ class Snapshot:
             if any(corpus):
                 bm25[name] = SparseBM25([doc or ["\u0000"] for doc in corpus])
         return bm25
-
-    def lexicon(self, lang: str) -> Lexicon:
-        return self.lexicons["en" if lang == "en" else "ja"]
 
     @property
     def signals(self) -> list[str]:

@@ -115,31 +115,30 @@ def candidate_features(
     # The re-ranker and the gate were fitted on Japanese words: an English question's words count through the
     # lexical signals (BM25 over the English texts), and the word features stay as they were for it before the
     # English texts existed (none), so that a town with few or no English texts is decided as before.
-    lexicon = snapshot.lexicon("ja")
     query_words = set(feature_tokens(scores))
-    query_mass = sum(lexicon.idf_of(word) for word in query_words) or 1.0
+    query_mass = sum(snapshot.idf_of(word) for word in query_words) or 1.0
     # Only words some FAQ uses: a word no FAQ knows says nothing about this candidate in particular.
-    query_top_idf = max((lexicon.idf[word] for word in query_words if word in lexicon.idf), default=0.0) or 1.0
+    query_top_idf = max((snapshot.idf[word] for word in query_words if word in snapshot.idf), default=0.0) or 1.0
     query_names = set() if mostly_latin(scores.query) else set(tokenizer().proper_nouns(scores.query))
     query_bigrams = _bigrams(scores.query)
     top = float(fused[order[0]]) if order else 0.0
     rows = []
     for rank, index in enumerate(order):
-        question_words = lexicon.question_sets[index]
-        answer_words = lexicon.answer_sets[index]
-        question_mass = sum(lexicon.idf_of(word) for word in question_words) or 1.0
+        question_words = snapshot.question_sets[index]
+        answer_words = snapshot.answer_sets[index]
+        question_mass = sum(snapshot.idf_of(word) for word in question_words) or 1.0
         row = {name: float(scores.z[name][index]) for name in signals if name in scores.z}
         row |= {f"raw:{name}": float(scores.raw[name][index]) for name in signals if ":" in name}
         document = snapshot.documents[index]
         dice = 0.0
-        for text in document.question_texts():
+        for text in (document.question, *document.alternates):
             grams = _bigrams(text)
             if grams or query_bigrams:
                 dice = max(dice, 2 * len(grams & query_bigrams) / (len(grams) + len(query_bigrams)))
         row |= {
-            "query_coverage_question": sum(lexicon.idf_of(w) for w in query_words if w in question_words) / query_mass,
-            "query_coverage_answer": sum(lexicon.idf_of(w) for w in query_words if w in answer_words) / query_mass,
-            "question_coverage": sum(lexicon.idf_of(w) for w in question_words if w in query_words) / question_mass,
+            "query_coverage_question": sum(snapshot.idf_of(w) for w in query_words if w in question_words) / query_mass,
+            "query_coverage_answer": sum(snapshot.idf_of(w) for w in query_words if w in answer_words) / query_mass,
+            "question_coverage": sum(snapshot.idf_of(w) for w in question_words if w in query_words) / question_mass,
             "char_bigram_dice": dice,
             "fused": float(fused[index]),
             "fused_gap_to_top": float(fused[index]) - top,
@@ -150,8 +149,8 @@ def candidate_features(
         # For the gate (not used by the re-ranker): how much of the question the FAQ's whole text covers, and the
         # weight of its most informative word that the FAQ does not use at all (a detail the FAQ does not hold).
         in_faq = question_words | answer_words
-        missing = [lexicon.idf[w] for w in query_words if w in lexicon.idf and w not in in_faq]
-        row["query_coverage_any"] = sum(lexicon.idf_of(w) for w in query_words if w in in_faq) / query_mass
+        missing = [snapshot.idf[w] for w in query_words if w in snapshot.idf and w not in in_faq]
+        row["query_coverage_any"] = sum(snapshot.idf_of(w) for w in query_words if w in in_faq) / query_mass
         row["query_missing_weight"] = max(missing, default=0.0) / query_top_idf
         row["query_names_missing"] = float(any(name not in in_faq for name in query_names))
         rows.append(row)
@@ -168,9 +167,8 @@ def exact_match(snapshot: Snapshot, query: str, order: list[int], lang: str = "j
     language), if exactly one has."""
     key = exact_key(query)
     # A question in Latin script may still be a Japanese FAQ's own question (one with a URL or code in it, say).
-    matches = snapshot.lexicon(lang).exact.get(key) or snapshot.lexicon("ja" if lang == "en" else "en").exact.get(
-        key, set()
-    )
+    first, second = (snapshot.exact_en, snapshot.exact) if lang == "en" else (snapshot.exact, snapshot.exact_en)
+    matches = first.get(key) or second.get(key, set())
     if len(matches) != 1:
         return None
     (index,) = matches

@@ -9,7 +9,6 @@ are kept in var/test-artifacts/widget/.
 """
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -24,7 +23,6 @@ from chatbot.pipeline import turn_ask
 from chatbot.privacy import redact
 from faq.models import Department, Faq
 from faq.retrieval.index import index_rebuild
-from tests.browser import chromium
 from tests.chatbot.widget_support import (
     UUID,
     WIDGET_GATE,
@@ -48,38 +46,9 @@ HOSTILE_IMG = '<img src=x onerror="window.__pwned=1">'
 HOSTILE_LINK = "[x](javascript:window.__pwned=2)"
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """One Chromium for the module; every test gets its own browser profile (context).
-
-    Playwright's sync API keeps an asyncio loop on this thread, which makes Django refuse ORM calls
-    from the test body (and from pytest-django's flush between tests); the live server answers the
-    browser from its own thread.
-    """
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with chromium() as launched:
-            yield launched
-
-
 @pytest.fixture
 def widget_gate(builtin_gate: GateConfig) -> GateConfig:
     return gate_use(WIDGET_GATE)
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits() -> None:
-    """Other tests in this process may have used this minute's request allowance for 127.0.0.1."""
-    cache.clear()
-
-
-@pytest.fixture
-def watched(browser: Browser) -> Iterator[WatchedPage]:
-    """A fresh browser profile; after the test, nothing went wrong in it."""
-    opened = page_open(browser)
-    yield opened
-    opened.context.close()
-    assert opened.problems == []
 
 
 def updated(faq: Faq) -> str:
@@ -92,6 +61,12 @@ def japanese_date(iso: str) -> str:
 
 
 # 1. answer -----------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits() -> None:
+    """Other tests in this process may have used this minute's request allowance for 127.0.0.1."""
+    cache.clear()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Locator, Page, expect
 from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
 
@@ -27,7 +27,6 @@ from chatbot.models import GateConfig, MachineTranslation, Outcome, TranslationS
 from chatbot.pipeline import turn_ask
 from faq.models import Department, Faq
 from faq.retrieval.index import index_rebuild
-from tests.browser import chromium
 from tests.chatbot.widget_support import (
     WIDGET_GATE,
     WatchedPage,
@@ -39,7 +38,6 @@ from tests.chatbot.widget_support import (
     home,
     log,
     order_in,
-    page_open,
     widget_open,
 )
 
@@ -96,34 +94,6 @@ SEAL_TRANSLATION = {
     "answer": "To register a personal seal (印鑑登録), bring the seal and an identity document to the Residents "
     "Division (住民課) window. The registration card (登録証) is issued on the same day.",
 }
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """One Chromium for the module; every test gets its own browser profile (context).
-
-    As in test_widget_browser.py: Playwright's sync API keeps an asyncio loop on this thread, so Django's ORM calls
-    from the test body need DJANGO_ALLOW_ASYNC_UNSAFE.
-    """
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with chromium() as launched:
-            yield launched
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits() -> None:
-    """Other tests in this process may have used this minute's request allowance for 127.0.0.1."""
-    cache.clear()
-
-
-@pytest.fixture
-def watched(browser: Browser) -> Iterator[WatchedPage]:
-    """A fresh browser profile; after the test, nothing went wrong in it."""
-    opened = page_open(browser)
-    yield opened
-    opened.context.close()
-    assert opened.problems == []
 
 
 @pytest.fixture
@@ -194,6 +164,12 @@ def assert_english_answer(answer: Locator, faq: Faq) -> None:
 
 
 # (a) an FAQ with English text -------------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits() -> None:
+    """Other tests in this process may have used this minute's request allowance for 127.0.0.1."""
+    cache.clear()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -52,13 +52,25 @@ class Command(BaseCommand):
                 "faqs_kept": result.faqs_kept,
                 "departments_kept": result.departments_kept,
             }
-        if result.english_added or result.english_skipped:
-            english = _(
-                "The sample town's English was added to those loaded before it existed, their Japanese unchanged: "
-                "%(count)d FAQ(s) and department(s) together. %(skipped)d whose Japanese text staff had changed were "
-                "left without English: the FAQ list's filter “English text: No” shows them."
-            ) % {"count": result.english_added, "skipped": result.english_skipped}
-            message = _("%(loaded)s. %(english)s") % {"loaded": message, "english": english}
+        english = []
+        if result.english_added:
+            english.append(
+                _(
+                    "The sample town's English was added to those loaded before it existed, their Japanese "
+                    "unchanged: %(count)d FAQ(s) and department(s) together."
+                )
+                % {"count": result.english_added}
+            )
+        if result.english_skipped:
+            english.append(
+                _(
+                    "%(skipped)d whose Japanese text staff had changed were left without English: the FAQ list's "
+                    "filter “English text: No” shows them."
+                )
+                % {"skipped": result.english_skipped}
+            )
+        if english:
+            message = _("%(loaded)s. %(english)s") % {"loaded": message, "english": "".join(english)}
         self.stdout.write(self.style.SUCCESS(message))
 
     def _confirm_reset(self) -> None:
